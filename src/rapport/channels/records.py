@@ -1,0 +1,114 @@
+"""Plain records that cross the plugin boundary.
+
+Channels and importers produce these; ``rapport.inbox.ingest`` is the one place
+that turns them into rows. Plugins never touch models, so a new platform is one
+file that maps its payloads to these records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+ItemKindName = Literal["comment", "reply", "mention", "quote", "message"]
+SignalKindName = Literal["like", "boost", "follow"]
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorRecord:
+    """Who wrote something. ``key`` is the platform's stable id (DID, account id, e-mail)."""
+
+    platform: str
+    key: str
+    display_name: str = ""
+    email: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PostRecord:
+    """A piece of the workspace's own content (a blog article, an own toot)."""
+
+    source_id: str
+    title: str = ""
+    html: str = ""
+    url: str = ""
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRecord:
+    """Something a person wrote: a comment, reply, mention, quote or message.
+
+    ``html`` is untrusted: ingest sanitises it. ``parent_source_id`` names the
+    item it answers (in the same source), ``post_source_id`` the own post.
+    """
+
+    source_id: str
+    created_at: datetime
+    author: AuthorRecord | None
+    html: str = ""
+    text: str = ""
+    kind: ItemKindName = "comment"
+    parent_source_id: str = ""
+    post_source_id: str = ""
+    url: str = ""
+    is_own: bool = False
+    signals: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SignalRecord:
+    """A like, boost or follow: counted, never shown as a message."""
+
+    source_id: str
+    kind: SignalKindName
+    created_at: datetime
+    author: AuthorRecord | None = None
+    post_source_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedRecord:
+    """Something the source held that could not be used, with the reason."""
+
+    source_id: str
+    reason: str
+
+
+Record = PostRecord | ItemRecord | SignalRecord | SkippedRecord
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    records: list[Record]
+    cursor: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundPost:
+    """What a channel is asked to publish: one delivery's variant of a post."""
+
+    delivery_id: int
+    idempotency_key: str
+    title: str
+    text: str
+    html: str
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyTarget:
+    """The item a reply answers, as the platform knows it."""
+
+    source_id: str
+    url: str = ""
+    author_key: str = ""
+    post_source_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PublishResult:
+    remote_id: str
+    remote_url: str = ""

@@ -1,0 +1,6 @@
+from django.urls import path
+
+from rapport.people import views
+
+app_name = "people"
+urlpatterns = [path("", views.index, name="index")]

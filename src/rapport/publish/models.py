@@ -1,0 +1,118 @@
+"""Posts the workspace publishes (or imported from its blog) and their deliveries."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from rapport.accounts.models import Workspace
+from rapport.channels.models import Channel
+
+
+class PostStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+    SCHEDULED = "scheduled", "Scheduled"
+    PUBLISHED = "published", "Published"
+    IMPORTED = "imported", "Imported"
+
+
+class Post(models.Model):
+    """A piece of the workspace's own content.
+
+    Composed posts have ``body`` (Markdown) and deliveries; imported posts (a
+    blog's articles from an archive or a feed) carry ``source``/``source_id`` so
+    that re-imports find them and comments can point at them.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="posts")
+    title = models.CharField(max_length=500, blank=True, default="")
+    body = models.TextField(blank=True, default="")
+    text = models.TextField(blank=True, default="", help_text="plain text, for triage")
+    url = models.URLField(max_length=1000, blank=True, default="")
+    status = models.CharField(max_length=20, choices=PostStatus.choices, default=PostStatus.DRAFT)
+    source = models.CharField(max_length=200, blank=True, default="")
+    source_id = models.CharField(max_length=300, blank=True, default="")
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "source", "source_id"],
+                condition=~models.Q(source_id=""),
+                name="post_source_id_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["workspace", "status", "-published_at"], name="post_feed")]
+
+    def __str__(self) -> str:
+        return self.title or self.text[:60] or f"post {self.pk}"
+
+
+class DeliveryStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    UNCONFIRMED = "unconfirmed", "Unconfirmed"
+    HELD = "held", "Held (channel needs reconnect)"
+    FAILED = "failed", "Failed"
+
+
+class Delivery(models.Model):
+    """One post to one channel. ``idempotency_key`` makes a retry safe."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="deliveries")
+    body = models.TextField(blank=True, default="", help_text="this channel's variant")
+    status = models.CharField(
+        max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.SCHEDULED
+    )
+    due_at = models.DateTimeField()
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    attempts = models.PositiveIntegerField(default=0)
+    remote_id = models.CharField(max_length=300, blank=True, default="")
+    remote_url = models.URLField(max_length=1000, blank=True, default="")
+    error = models.TextField(blank=True, default="")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "channel"], name="one_delivery_per_channel")
+        ]
+        indexes = [models.Index(fields=["status", "due_at"], name="delivery_due")]
+        verbose_name_plural = "deliveries"
+
+
+class Link(models.Model):
+    """A tracked link: ``/l/<code>`` redirects to ``url`` and counts clicks."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="links")
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.SET_NULL)
+    code = models.CharField(max_length=16, unique=True)
+    url = models.URLField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Click(models.Model):
+    """Day-level click counts; no personal data beyond the referrer's domain."""
+
+    link = models.ForeignKey(Link, on_delete=models.CASCADE, related_name="clicks")
+    day = models.DateField()
+    referrer_domain = models.CharField(max_length=200, blank=True, default="")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["link", "day", "referrer_domain"], name="click_per_day_referrer"
+            )
+        ]
