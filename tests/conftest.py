@@ -84,3 +84,16 @@ def owner(workspace):  # type: ignore[no-untyped-def]
 def owner_client(client, owner):  # type: ignore[no-untyped-def]
     client.force_login(owner)
     return client
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """Let concurrent runs on one machine use separate test databases.
+
+    ``RAPPORT_TEST_DB_SUFFIX=abc`` makes the test database ``test_<name>_abc``.
+    """
+    suffix = os.environ.get("RAPPORT_TEST_DB_SUFFIX")
+    if suffix:
+        test = settings.DATABASES["default"].setdefault("TEST", {})
+        base = test.get("NAME") or "test_" + str(settings.DATABASES["default"]["NAME"])
+        test["NAME"] = f"{base}_{suffix}"
