@@ -24,6 +24,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "rapport.cli.commands",
     "rapport.accounts.cli",
     "rapport.channels.cli",
+    "rapport.channels.importers.cli",
     "rapport.inbox.cli",
     "rapport.triage.cli",
     "rapport.publish.cli",

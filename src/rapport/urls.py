@@ -21,5 +21,6 @@ urlpatterns = [
     path("w/<slug:slug>/publish/", include("rapport.publish.urls")),
     path("w/<slug:slug>/report/", include("rapport.reports.urls")),
     path("w/<slug:slug>/channels/", include("rapport.channels.urls")),
+    path("w/<slug:slug>/import/", include("rapport.channels.importers.urls")),
     path("", include("rapport.publish.public_urls")),
 ]
