@@ -41,7 +41,6 @@ def get_plugin_manager() -> pluggy.PluginManager:
         if allow is None or module_name in allow:
             pm.register(importlib.import_module(module_name), module_name)
     for ep in entry_points(group="rapport"):
-        if allow is None or ep.name in allow:
-            if pm.get_plugin(ep.name) is None:
-                pm.register(ep.load(), ep.name)
+        if (allow is None or ep.name in allow) and pm.get_plugin(ep.name) is None:
+            pm.register(ep.load(), ep.name)
     return pm

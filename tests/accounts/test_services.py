@@ -2,7 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from rapport.accounts.services import create_user, create_workspace, ensure_first_owner, require_role
+from rapport.accounts.services import (
+    create_user,
+    create_workspace,
+    ensure_first_owner,
+    require_role,
+)
 from rapport.errors import NotFound, PermissionDenied, ValidationError
 
 

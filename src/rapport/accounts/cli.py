@@ -45,7 +45,9 @@ def user() -> None:
 @user.command("create")
 @click.argument("email")
 @click.option("--workspace", "slug", required=True, help="Workspace slug.")
-@click.option("--role", type=click.Choice(Role.values), required=True, help="owner, editor or viewer.")
+@click.option(
+    "--role", type=click.Choice(Role.values), required=True, help="owner, editor or viewer."
+)
 @click.option("--password", default=None, help="Leave out to generate one (printed once).")
 def user_create(email: str, slug: str, role: str, password: str | None) -> None:
     """Create a user (or add an existing one) with a role in a workspace.

@@ -110,5 +110,7 @@ class ApiToken(models.Model):
     @classmethod
     def issue(cls, *, user: User, name: str = "api") -> tuple[ApiToken, str]:
         token = "rpt_" + secrets.token_urlsafe(32)
-        obj = cls.objects.create(user=user, name=name, prefix=token[:12], digest=cls.digest_of(token))
+        obj = cls.objects.create(
+            user=user, name=name, prefix=token[:12], digest=cls.digest_of(token)
+        )
         return obj, token

@@ -15,7 +15,9 @@ def get_workspace(*, slug: str) -> Workspace:
     try:
         return Workspace.objects.get(slug=slug)
     except Workspace.DoesNotExist:
-        raise NotFound(f"no workspace with slug {slug!r}; create it with `rapport workspace create {slug}`") from None
+        raise NotFound(
+            f"no workspace with slug {slug!r}; create it with `rapport workspace create {slug}`"
+        ) from None
 
 
 def require_role(*, user: User, workspace: Workspace, role: str = Role.VIEWER) -> Membership:
@@ -58,7 +60,9 @@ def create_user(
     Returns the user and the generated password when one was generated.
     """
     if role not in Role.values:
-        raise ValidationError(f"unknown role {role!r}; use one of {', '.join(Role.values)}", field="role")
+        raise ValidationError(
+            f"unknown role {role!r}; use one of {', '.join(Role.values)}", field="role"
+        )
     email = email.strip().lower()
     try:
         from django.core.validators import validate_email
@@ -77,7 +81,9 @@ def create_user(
     return user, generated
 
 
-def ensure_first_owner(*, email: str = "owner@localhost", slug: str = "default") -> tuple[User, str] | None:
+def ensure_first_owner(
+    *, email: str = "owner@localhost", slug: str = "default"
+) -> tuple[User, str] | None:
     """On an empty install, create a workspace and an owner; return the password once."""
     if User.objects.exists():
         return None

@@ -16,14 +16,18 @@ if TYPE_CHECKING:
 @cache
 def channel_classes() -> dict[str, type[Channel]]:
     found: dict[str, type[Channel]] = {}
-    get_plugin_manager().hook.register_channels(register=lambda cls: found.setdefault(cls.kind, cls))
+    get_plugin_manager().hook.register_channels(
+        register=lambda cls: found.setdefault(cls.kind, cls)
+    )
     return found
 
 
 @cache
 def importer_classes() -> dict[str, type[Importer]]:
     found: dict[str, type[Importer]] = {}
-    get_plugin_manager().hook.register_importers(register=lambda cls: found.setdefault(cls.kind, cls))
+    get_plugin_manager().hook.register_importers(
+        register=lambda cls: found.setdefault(cls.kind, cls)
+    )
     return found
 
 

@@ -32,7 +32,9 @@ def add_channel(
 def open_channel(channel: Channel, *, http: httpx.Client | None = None) -> base.Channel:
     """The plugin instance for ``channel``, with its secrets decrypted."""
     cls = channel_class(channel.kind)
-    return cls(config=channel.config, secrets=channel.get_secrets(), http=http, channel_id=channel.pk)
+    return cls(
+        config=channel.config, secrets=channel.get_secrets(), http=http, channel_id=channel.pk
+    )
 
 
 def mark_needs_reconnect(*, channel_id: int, message: str) -> None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest
 
 from rapport.accounts.models import Membership, Role, Workspace
 from rapport.accounts.services import require_role
 from rapport.errors import NotFound, PermissionDenied
 
 
-def workspace_for(request: HttpRequest, slug: str, role: str = Role.VIEWER) -> tuple[Workspace, Membership]:
+def workspace_for(
+    request: HttpRequest, slug: str, role: str = Role.VIEWER
+) -> tuple[Workspace, Membership]:
     workspace = Workspace.objects.filter(slug=slug).first()
     if workspace is None:
         raise Http404("no such workspace")
