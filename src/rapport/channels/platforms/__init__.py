@@ -1,0 +1,1 @@
+"""Platform channels that fetch inbound items (and publish where the platform allows)."""
