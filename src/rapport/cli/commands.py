@@ -65,6 +65,7 @@ def up(host: str, port: int) -> None:
     from rapport.accounts.services import ensure_first_owner
 
     call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     created = ensure_first_owner()
     if created:
         user, password = created
