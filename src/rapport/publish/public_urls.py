@@ -1,1 +1,8 @@
-urlpatterns: list = []
+from django.urls import path
+
+from rapport.publish import public_views
+
+urlpatterns = [
+    path("feeds/<slug:slug>.atom", public_views.atom_feed, name="publish_feed"),
+    path("l/<str:code>", public_views.tracked_link, name="publish_link"),
+]

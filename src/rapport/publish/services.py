@@ -1,0 +1,166 @@
+"""Writes for publishing: compose, approve, cancel. Views, API and CLI all call these.
+
+A composed post gets one delivery per channel, each carrying the variant that
+channel will receive (checked against its length limit here, at compose time,
+never at delivery time) and its ``due_at``. Deliveries are queued only after
+the transaction commits, so a worker never looks for a row that is not there.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal
+
+from django.db import transaction
+from django.utils import timezone
+
+from rapport.accounts.models import User, Workspace
+from rapport.channels.models import Channel, ChannelStatus
+from rapport.channels.registry import channel_class
+from rapport.errors import ValidationError
+from rapport.publish.links import create_links
+from rapport.publish.models import Delivery, DeliveryStatus, Post, PostStatus
+from rapport.publish.render import length, links_in, render
+
+PAST_GRACE = timedelta(seconds=60)
+When = datetime | Literal["now"] | None
+
+
+def resolve_time(at: When, *, now: datetime) -> datetime:
+    """``"now"``/None → now; a naive time is refused; a past time is refused."""
+    if at is None or at == "now":
+        return now
+    assert isinstance(at, datetime)
+    if timezone.is_naive(at):
+        raise ValidationError("the time needs a time zone (or use 'now')", field="at")
+    if at < now - PAST_GRACE:
+        raise ValidationError(
+            f"{at:%Y-%m-%d %H:%M %Z} is in the past; pick a later time or 'now'", field="at"
+        )
+    return max(at, now)
+
+
+def _channels(workspace: Workspace, channel_ids: list[int]) -> list[Channel]:
+    if not channel_ids:
+        raise ValidationError("pick at least one channel", field="channels")
+    found = {c.pk: c for c in Channel.objects.filter(workspace=workspace, pk__in=channel_ids)}
+    missing = [str(pk) for pk in channel_ids if pk not in found]
+    if missing:
+        raise ValidationError(f"no such channel: {', '.join(missing)}", field="channels")
+    channels = [found[pk] for pk in dict.fromkeys(channel_ids)]
+    for channel in channels:
+        cls = channel_class(channel.kind)
+        if not cls.can_publish:
+            raise ValidationError(f"{channel.name} cannot publish", field="channels")
+        if channel.status != ChannelStatus.ACTIVE:
+            raise ValidationError(
+                f"{channel.name} needs reconnecting first: {channel.status_message}",
+                field="channels",
+            )
+        if cls.needs_credentials and not channel.secrets_encrypted:
+            raise ValidationError(f"{channel.name} has no credentials", field="channels")
+    return channels
+
+
+def variant_for(channel: Channel, text: str) -> str:
+    """The text ``channel`` gets, or a ValidationError saying by how much it is too long."""
+    limit = channel_class(channel.kind).max_length
+    if limit is not None and length(text) > limit:
+        raise ValidationError(
+            f"too long for {channel.name}: {length(text)} of {limit} characters; "
+            "shorten the post or edit that channel's variant",
+            field=f"variant_{channel.pk}",
+        )
+    return text
+
+
+@transaction.atomic
+def compose_post(
+    *,
+    workspace: Workspace,
+    author: User | None,
+    title: str,
+    body: str,
+    channel_ids: list[int],
+    at: When = "now",
+    variants: dict[int, str] | None = None,
+    track_links: bool = False,
+    await_approval: bool = False,
+    now: datetime | None = None,
+) -> Post:
+    now = now or timezone.now()
+    if not body.strip():
+        raise ValidationError("the post is empty", field="body")
+    due_at = resolve_time(at, now=now)
+    channels = _channels(workspace, channel_ids)
+    status = PostStatus.AWAITING_APPROVAL if await_approval else PostStatus.SCHEDULED
+    post = Post.objects.create(
+        workspace=workspace,
+        author=author,
+        title=title.strip()[:500],
+        body=body,
+        status=status,
+        scheduled_at=due_at,
+    )
+    link_map = {}
+    if track_links:
+        from rapport.publish.links import short_url
+
+        link_map = {
+            ln.url: short_url(ln.code) for ln in create_links(post=post, urls=links_in(body))
+        }
+    rendered = render(body, link_map=link_map)
+    Post.objects.filter(pk=post.pk).update(text=rendered.text)
+    variants = variants or {}
+    deliveries = [
+        Delivery.objects.create(
+            post=post,
+            channel=channel,
+            body=variant_for(channel, variants.get(channel.pk) or rendered.text),
+            due_at=due_at,
+        )
+        for channel in channels
+    ]
+    if status == PostStatus.SCHEDULED:
+        _queue_on_commit(deliveries)
+    post.refresh_from_db()
+    return post
+
+
+def _queue_on_commit(deliveries: list[Delivery]) -> None:
+    from rapport.publish.tasks import enqueue_delivery
+
+    for delivery in deliveries:
+        transaction.on_commit(
+            lambda d=delivery: enqueue_delivery(d.pk, d.due_at)  # type: ignore[misc]
+        )
+
+
+@transaction.atomic
+def approve_post(*, post: Post, now: datetime | None = None) -> Post:
+    """An owner lets an editor's post into the queue (a past time becomes 'now')."""
+    now = now or timezone.now()
+    if post.status != PostStatus.AWAITING_APPROVAL:
+        raise ValidationError(
+            f"this post is {post.get_status_display().lower()}, not awaiting approval"
+        )
+    due = max(post.scheduled_at or now, now)
+    Post.objects.filter(pk=post.pk).update(status=PostStatus.SCHEDULED, scheduled_at=due)
+    post.deliveries.filter(status=DeliveryStatus.SCHEDULED).update(due_at=due)
+    _queue_on_commit(list(post.deliveries.filter(status=DeliveryStatus.SCHEDULED)))
+    post.refresh_from_db()
+    return post
+
+
+@transaction.atomic
+def retry_delivery(*, delivery: Delivery, now: datetime | None = None) -> Delivery:
+    """Send a failed delivery again (the owner fixed the cause), with the same key."""
+    now = now or timezone.now()
+    if delivery.status != DeliveryStatus.FAILED:
+        raise ValidationError("only a failed delivery can be sent again")
+    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.FAILED).update(
+        status=DeliveryStatus.SCHEDULED, due_at=now, attempts=0, error=""
+    )
+    delivery.refresh_from_db()
+    _queue_on_commit([delivery])
+    return delivery

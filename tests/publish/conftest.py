@@ -1,0 +1,1 @@
+from tests.publish.fixtures import *  # noqa: F403

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+"""Fixtures shared by tests/publish and tests/channels (import them with ``*``)."""
+
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from rapport.channels.builtin.fake import FakePlatform
+
+SECRET = "s3cret-s3cret-s3cret"
+
+
+@pytest.fixture(autouse=True)
+def fresh_fake_platforms() -> Iterator[None]:
+    FakePlatform.reset()
+    yield
+    FakePlatform.reset()
+
+
+@pytest.fixture
+def allow_private(settings: Any) -> None:
+    settings.RAPPORT_ALLOW_PRIVATE_WEBHOOKS = True
+
+
+@pytest.fixture
+def fake_channel(workspace: Any) -> Any:
+    from rapport.channels.services import add_channel
+
+    return add_channel(
+        workspace=workspace, kind="fake", name="Fake", config={"platform": "t"}, secrets={}
+    )
+
+
+@pytest.fixture
+def feed_channel(workspace: Any) -> Any:
+    from rapport.channels.services import add_channel
+
+    return add_channel(workspace=workspace, kind="feed", name="Blog feed", config={}, secrets={})
+
+
+@pytest.fixture
+def webhook_peer() -> Iterator[Any]:
+    from tests.publish.webhook_peer import WebhookPeer
+
+    with WebhookPeer(SECRET) as peer:
+        yield peer
+
+
+@pytest.fixture
+def webhook_channel(workspace: Any, webhook_peer: Any, allow_private: None) -> Any:
+    from rapport.channels.services import add_channel
+
+    return add_channel(
+        workspace=workspace,
+        kind="webhook",
+        name="Hook",
+        config={"url": webhook_peer.url},
+        secrets={"secret": SECRET},
+    )
