@@ -1,7 +1,6 @@
-from __future__ import annotations
-
 """Fixtures shared by tests/publish and tests/channels (import them with ``*``)."""
 
+from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any

@@ -70,9 +70,8 @@ class WebhookPeer:
             if not signed:
                 self.bad_signatures += 1
                 step = Scripted(status=401, body="bad signature")
-            elif step.status < 300 or step.record:
-                if step.status < 300 or step.delay:
-                    self.accepted.setdefault(key, json.loads(raw))
+            elif step.status < 300 or (step.record and step.delay):
+                self.accepted.setdefault(key, json.loads(raw))
         if step.delay:
             time.sleep(step.delay)
         body = (step.body or json.dumps({"id": f"hook-{key}"})).encode()

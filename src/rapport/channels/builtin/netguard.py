@@ -40,7 +40,9 @@ def check_public_url(url: str, *, field: str = "url", resolve: bool = True) -> s
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise ValidationError(f"{field}: cannot resolve {parts.hostname!r} ({exc})", field=field)
+        raise ValidationError(
+            f"{field}: cannot resolve {parts.hostname!r} ({exc})", field=field
+        ) from None
     for info in infos:
         if _is_private(str(info[4][0])):
             raise ValidationError(
