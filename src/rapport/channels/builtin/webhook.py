@@ -65,6 +65,14 @@ class WebhookChannel(Channel):
     config_fields = ("url",)
     secret_fields = ("secret",)
 
+    @property
+    def timeout(self) -> float:
+        """Seconds to wait for an answer (config ``timeout``, default 10)."""
+        try:
+            return min(60.0, max(0.1, float(self.config.get("timeout", 10))))
+        except (TypeError, ValueError):
+            return 10.0
+
     @classmethod
     def validate_config(cls, config: dict[str, Any], secrets: dict[str, Any]) -> None:
         if not str(config.get("url", "")).strip():
@@ -98,7 +106,7 @@ class WebhookChannel(Channel):
             "User-Agent": "Rapport-Webhook/1",
         }
         try:
-            response = self.http.post(url, content=body, headers=headers)
+            response = self.http.post(url, content=body, headers=headers, timeout=self.timeout)
         except httpx.TimeoutException:
             raise TemporaryChannelError(
                 f"no answer from {url} in time (the post may have arrived)",
