@@ -35,3 +35,50 @@ class TriageDecision(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["item", "-created_at"], name="decision_latest")]
+
+
+class TextFingerprint(models.Model):
+    """The workspace-wide duplicate index: a few 64-bit keys per item.
+
+    One exact key (the normalised text) and a few MinHash band keys (near
+    duplicates). Kept in the database rather than in memory so that any number
+    of workers share it and a million items cost no RAM; looked up per batch.
+    """
+
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
+    key = models.BigIntegerField()
+    exact = models.BooleanField(default=True)
+    author_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "key"], name="fingerprint_key")]
+
+
+class WorkspaceModel(models.Model):
+    """A workspace's own model, fitted on its owner's corrections on top of the base one.
+
+    Stored in the database (numpy ``.npz`` bytes, never pickle) so that every
+    worker on every machine uses the same one. Only the newest row with
+    ``is_active`` is used; a new fit becomes active only when it beat the
+    current model on held-out corrections (``metrics`` records both scores).
+    """
+
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="triage_models"
+    )
+    version = models.CharField(max_length=100)
+    base_version = models.CharField(max_length=100)
+    weights = models.BinaryField()
+    metrics = models.JSONField(default=dict, blank=True)
+    corrections = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "is_active", "-created_at"], name="workspace_model")
+        ]

@@ -1,0 +1,18 @@
+"""Background triage. Idempotent: a second run finds nothing pending."""
+
+from __future__ import annotations
+
+from huey.contrib.djhuey import db_task
+
+from rapport.accounts.models import Workspace
+
+
+@db_task()
+def triage_pending_task(workspace_id: int) -> int:
+    """Triage what is pending in a workspace (enqueue with ``transaction.on_commit``)."""
+    from rapport.triage.services import triage_pending
+
+    workspace = Workspace.objects.filter(id=workspace_id).first()
+    if workspace is None:  # deleted since the task was queued: nothing to do
+        return 0
+    return triage_pending(workspace=workspace)

@@ -1,0 +1,68 @@
+"""Text clean-up shared by the features, the rules and the duplicate index.
+
+Items arrive as plain text from ingest, but imports and tests also hand us HTML,
+1 MB pastes and emoji-only strings; everything downstream works on the bounded,
+tag-free text this module returns, so no input can make triage slow or crash.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urlsplit
+
+MAX_CHARS = 4000  # features and rules read at most this much; the rest adds nothing
+
+_TAG = re.compile(r"<[^>]{0,500}>")
+_URL = re.compile(
+    r"(?:https?\s?:\s?//|www\.)[^\s<>\"']+|\b[a-z0-9-]{2,}\.(?:com|net|org|info|biz|ru|io|co|me|ly|tk|xyz|us|de|fr|es|uk)(?:/[^\s<>\"']*)?\b",
+    re.IGNORECASE,
+)
+_HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_]{2,30}")
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SPACE = re.compile(r"\s+")
+
+
+def clean(text: str) -> str:
+    """Bound the text, drop HTML tags and entities, collapse white space."""
+    text = text[: MAX_CHARS * 2]
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    return _SPACE.sub(" ", text).strip()[:MAX_CHARS]
+
+
+def find_links(text: str) -> list[str]:
+    return [m.group(0).rstrip(".,;:!?)") for m in _URL.finditer(text)]
+
+
+def domain_of(link: str) -> str:
+    """Registered-ish domain of a link ("https://www.x.co.uk/a" -> "x.co.uk")."""
+    link = link.replace(" ", "")
+    if "//" not in link:
+        link = "http://" + link
+    try:
+        host = (urlsplit(link).hostname or "").lower()
+    except ValueError:
+        return ""
+    return host.removeprefix("www.")
+
+
+def find_handles(text: str) -> list[str]:
+    return _HANDLE.findall(_EMAIL.sub(" ", text))
+
+
+def strip_noise(text: str) -> str:
+    """Text without links and @handles: what a person actually wrote."""
+    return _SPACE.sub(" ", _HANDLE.sub(" ", _URL.sub(" ", text))).strip()
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def normalise(text: str) -> str:
+    """Lower-case words only: the form compared for duplicates and copies."""
+    return " ".join(words(text))
