@@ -1,3 +1,98 @@
-from ninja import Router
+"""Posts in the JSON API (mounted at ``/api/w/{slug}/posts``).
 
-router = Router()
+Create/schedule needs the editor role, reading the viewer role; errors from
+the services are mapped to HTTP in ``rapport.api``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from rapport.accounts.api import workspace_from_api
+from rapport.accounts.models import Role
+from rapport.publish import selectors, services
+from rapport.publish.models import Delivery, Post
+
+router = Router(tags=["posts"])
+
+
+class PostIn(Schema):
+    title: str = ""
+    body: str = Field(..., description="Markdown")
+    channels: list[int] = Field(..., description="channel ids")
+    at: datetime | Literal["now"] = Field("now", description="ISO 8601 with offset, or 'now'")
+    variants: dict[int, str] = Field(default_factory=dict, description="channel id → text")
+    track_links: bool = False
+    await_approval: bool = False
+
+
+class DeliveryOut(Schema):
+    id: int
+    channel_id: int
+    channel: str
+    status: str
+    due_at: datetime
+    attempts: int
+    remote_id: str
+    remote_url: str
+    error: str
+    sent_at: datetime | None
+
+    @staticmethod
+    def resolve_channel(obj: Delivery) -> str:
+        return obj.channel.name
+
+
+class PostOut(Schema):
+    id: int
+    title: str
+    body: str
+    text: str
+    status: str
+    scheduled_at: datetime | None
+    published_at: datetime | None
+    deliveries: list[DeliveryOut]
+
+    @staticmethod
+    def resolve_deliveries(obj: Post) -> list[Delivery]:
+        return list(obj.deliveries.all())
+
+
+@router.post("/", response={201: PostOut}, summary="Compose and schedule a post")
+def create_post(request: HttpRequest, slug: str, payload: PostIn) -> tuple[int, Post]:
+    workspace = workspace_from_api(request, slug, Role.EDITOR)
+    post = services.compose_post(
+        workspace=workspace,
+        author=request.auth,  # type: ignore[attr-defined]
+        title=payload.title,
+        body=payload.body,
+        channel_ids=payload.channels,
+        at=payload.at,
+        variants=payload.variants,
+        track_links=payload.track_links,
+        await_approval=payload.await_approval,
+    )
+    return 201, selectors.get_post(workspace, post.pk)
+
+
+@router.get("/", response=list[PostOut], summary="Posts with their deliveries")
+def list_posts(request: HttpRequest, slug: str, limit: int = 50) -> list[Post]:
+    workspace = workspace_from_api(request, slug, Role.VIEWER)
+    return list(selectors.posts_for(workspace, limit=max(1, min(limit, 200))))
+
+
+@router.get("/{post_id}", response=PostOut, summary="One post with its deliveries")
+def get_post(request: HttpRequest, slug: str, post_id: int) -> Post:
+    workspace = workspace_from_api(request, slug, Role.VIEWER)
+    return selectors.get_post(workspace, post_id)
+
+
+@router.post("/{post_id}/approve", response=PostOut, summary="Approve an editor's post (owner)")
+def approve_post(request: HttpRequest, slug: str, post_id: int) -> Post:
+    workspace = workspace_from_api(request, slug, Role.OWNER)
+    services.approve_post(post=selectors.get_post(workspace, post_id))
+    return selectors.get_post(workspace, post_id)

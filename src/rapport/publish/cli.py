@@ -1,1 +1,98 @@
-"""To be written."""
+"""``rapport posts``: compose from a Markdown file, list with deliveries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from rapport.hookspecs import hookimpl
+
+
+@click.group()
+def posts() -> None:
+    """Compose, schedule and list posts."""
+
+
+def _parse_at(value: str, tz: str) -> datetime | str:
+    from zoneinfo import ZoneInfo
+
+    from rapport.errors import ValidationError
+
+    if value == "now":
+        return "now"
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(
+            f"--at {value!r} is not ISO 8601 (e.g. 2026-12-01T09:30) or 'now'", field="at"
+        ) from None
+    return at if at.tzinfo else at.replace(tzinfo=ZoneInfo(tz))
+
+
+@posts.command("create")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--workspace", "slug", required=True, help="Workspace slug.")
+@click.option("--channels", "names", required=True, help="Channel names, comma-separated.")
+@click.option("--at", "at", default="now", show_default=True, help="ISO time or 'now'.")
+@click.option("--title", default="", help="Title (default: the file's first '# ' heading).")
+@click.option("--track-links", is_flag=True, help="Rewrite links to tracked /l/ links.")
+def posts_create(file: Path, slug: str, names: str, at: str, title: str, track_links: bool) -> None:
+    """Compose a post from a Markdown FILE and schedule it on channels.
+
+    A time without an offset is read in the workspace's time zone.
+
+    Example: rapport posts create news.md --workspace bakery --channels Blog,Hook --at 2026-12-01T09:30
+    """
+    from rapport.accounts.services import get_workspace
+    from rapport.channels.models import Channel
+    from rapport.errors import ValidationError
+    from rapport.publish.services import compose_post
+
+    ws = get_workspace(slug=slug)
+    body = file.read_text(encoding="utf-8")
+    if not title and body.lstrip().startswith("# "):
+        first, _, rest = body.lstrip().partition("\n")
+        title, body = first[2:].strip(), rest
+    wanted = [n.strip() for n in names.split(",") if n.strip()]
+    found = dict(Channel.objects.filter(workspace=ws, name__in=wanted).values_list("name", "pk"))
+    missing = [n for n in wanted if n not in found]
+    if missing:
+        raise ValidationError(
+            f"no channel named {', '.join(missing)} in {slug!r}", field="channels"
+        )
+    post = compose_post(
+        workspace=ws,
+        author=None,
+        title=title,
+        body=body,
+        channel_ids=[found[n] for n in wanted],
+        at=_parse_at(at, ws.timezone),  # type: ignore[arg-type]
+        track_links=track_links,
+    )
+    click.echo(
+        f"Post {post.pk} scheduled for {post.scheduled_at:%Y-%m-%d %H:%M %Z} on {', '.join(wanted)}."
+    )
+
+
+@posts.command("list")
+@click.option("--workspace", "slug", required=True, help="Workspace slug.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+def posts_list(slug: str, limit: int) -> None:
+    """List posts with each delivery's status. Example: rapport posts list --workspace bakery"""
+    from rapport.accounts.services import get_workspace
+    from rapport.publish.selectors import posts_for
+
+    ws = get_workspace(slug=slug)
+    for post in posts_for(ws, limit=limit):
+        when = f"{post.scheduled_at:%Y-%m-%d %H:%M}" if post.scheduled_at else "-"
+        click.echo(f"{post.pk}\t{post.status}\t{when}\t{post}")
+        for d in post.deliveries.all():
+            error = f"\t{d.error}" if d.error else ""
+            click.echo(f"\t{d.channel.name}\t{d.status}\t{d.remote_id}{error}")
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    cli.add_command(posts)

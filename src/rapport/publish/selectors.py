@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from rapport.accounts.models import Workspace
@@ -9,6 +11,7 @@ from rapport.channels.models import Channel
 from rapport.channels.registry import channel_classes
 from rapport.errors import NotFound
 from rapport.publish.models import Delivery, DeliveryStatus, Link, Post, PostStatus
+from rapport.publish.render import length, render
 
 COMPOSED = (
     PostStatus.DRAFT,
@@ -70,3 +73,34 @@ def link_clicks(post: Post) -> list[dict[str, object]]:
         .annotate(clicks=Sum("clicks__count"), days=Count("clicks__day", distinct=True))
         .values("url", "code", "clicks")
     )
+
+
+@dataclass(frozen=True, slots=True)
+class VariantPreview:
+    channel: Channel
+    text: str
+    html: str
+    length: int
+    limit: int | None
+
+    @property
+    def fits(self) -> bool:
+        return self.limit is None or self.length <= self.limit
+
+
+def preview(
+    workspace: Workspace, *, body: str, channel_ids: list[int], variants: dict[int, str]
+) -> list[VariantPreview]:
+    """Exactly what each picked channel would get (tracked links are swapped at compose)."""
+    rendered = render(body)
+    channels = Channel.objects.filter(workspace=workspace, pk__in=channel_ids).order_by("name")
+    out = []
+    for channel in channels:
+        text = variants.get(channel.pk) or rendered.text
+        limit = (
+            channel_classes()[channel.kind].max_length
+            if channel.kind in channel_classes()
+            else None
+        )
+        out.append(VariantPreview(channel, text, rendered.html, length(text), limit))
+    return out

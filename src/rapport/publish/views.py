@@ -1,11 +1,136 @@
+"""Publish pages: composer with per-channel preview, the post list, one post.
+
+Views are thin: they parse the form and call ``services``/``selectors``.
+htmx requests get the ``preview`` partial; everything works without JS.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
+from rapport.accounts.models import Role
+from rapport.errors import RapportError, ValidationError
+from rapport.publish import selectors, services
+from rapport.publish.forms import ComposeForm
 from rapport.web.access import workspace_for
+
+
+def _page(request: HttpRequest, workspace, membership, form, previews=None):  # type: ignore[no-untyped-def]
+    context = {
+        "workspace": workspace,
+        "section": "publish",
+        "form": form,
+        "can_compose": membership.allows(Role.EDITOR),
+        "is_owner": membership.allows(Role.OWNER),
+        "posts": selectors.posts_for(workspace),
+        "attention": selectors.failed_deliveries(workspace)[:20],
+        "previews": previews,
+    }
+    return render(request, "publish/index.html", context)
 
 
 @login_required
 def index(request: HttpRequest, slug: str) -> HttpResponse:
-    workspace, _ = workspace_for(request, slug)
-    return render(request, "web/base.html", {"workspace": workspace, "section": "publish"})
+    workspace, membership = workspace_for(request, slug)
+    channels = selectors.publishable_channels(workspace)
+    initial = {"await_approval": not membership.allows(Role.OWNER)}
+    return _page(
+        request,
+        workspace,
+        membership,
+        ComposeForm(workspace=workspace, channels=channels, initial=initial),
+    )
+
+
+@login_required
+@require_POST
+def compose(request: HttpRequest, slug: str) -> HttpResponse:
+    workspace, membership = workspace_for(request, slug, Role.EDITOR)
+    form = ComposeForm(
+        request.POST, workspace=workspace, channels=selectors.publishable_channels(workspace)
+    )
+    if not form.is_valid():
+        return _page(request, workspace, membership, form)
+    previews = selectors.preview(
+        workspace,
+        body=form.cleaned_data["body"],
+        channel_ids=form.channel_ids(),
+        variants=form.variants(),
+    )
+    if request.POST.get("action") == "preview":
+        if request.htmx:
+            return render(request, "publish/index.html#preview", {"previews": previews})
+        return _page(request, workspace, membership, form, previews)
+    try:
+        post = services.compose_post(
+            workspace=workspace,
+            author=request.user,  # type: ignore[arg-type]
+            title=form.cleaned_data["title"],
+            body=form.cleaned_data["body"],
+            channel_ids=form.channel_ids(),
+            at=form.when_value(),
+            variants=form.variants(),
+            track_links=form.cleaned_data["track_links"],
+            await_approval=form.cleaned_data["await_approval"],
+        )
+    except ValidationError as exc:
+        field = exc.field if exc.field in form.fields else None
+        form.add_error(field, str(exc))
+        return _page(request, workspace, membership, form, previews)
+    messages.success(request, f"Post {post} is {post.get_status_display().lower()}.")
+    return redirect("publish:post", slug=workspace.slug, post_id=post.pk)
+
+
+@login_required
+def post_detail(request: HttpRequest, slug: str, post_id: int) -> HttpResponse:
+    workspace, membership = workspace_for(request, slug)
+    try:
+        post = selectors.get_post(workspace, post_id)
+    except RapportError:
+        from django.http import Http404
+
+        raise Http404("no such post") from None
+    context = {
+        "workspace": workspace,
+        "section": "publish",
+        "post": post,
+        "clicks": selectors.link_clicks(post),
+        "is_owner": membership.allows(Role.OWNER),
+        "can_compose": membership.allows(Role.EDITOR),
+    }
+    return render(request, "publish/post.html", context)
+
+
+@login_required
+@require_POST
+def approve(request: HttpRequest, slug: str, post_id: int) -> HttpResponse:
+    workspace, _ = workspace_for(request, slug, Role.OWNER)
+    post = selectors.get_post(workspace, post_id)
+    try:
+        services.approve_post(post=post)
+        messages.success(request, "Approved: the post is in the queue.")
+    except ValidationError as exc:
+        messages.error(request, str(exc))
+    return redirect("publish:post", slug=workspace.slug, post_id=post.pk)
+
+
+@login_required
+@require_POST
+def retry(request: HttpRequest, slug: str, post_id: int, delivery_id: int) -> HttpResponse:
+    workspace, _ = workspace_for(request, slug, Role.EDITOR)
+    post = selectors.get_post(workspace, post_id)
+    delivery = post.deliveries.filter(pk=delivery_id).first()
+    if delivery is None:
+        from django.http import Http404
+
+        raise Http404("no such delivery")
+    try:
+        services.retry_delivery(delivery=delivery)
+        messages.success(request, f"{delivery.channel.name}: queued again.")
+    except ValidationError as exc:
+        messages.error(request, str(exc))
+    return redirect("publish:post", slug=workspace.slug, post_id=post.pk)

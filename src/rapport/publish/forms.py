@@ -1,0 +1,66 @@
+"""The composer form: parses input; the rules live in ``services``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+
+from rapport.accounts.models import Workspace
+from rapport.channels.models import Channel
+from rapport.publish.services import When
+
+
+class ComposeForm(forms.Form):
+    title = forms.CharField(max_length=500, required=False)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), label="Post (Markdown)")
+    channels = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple, required=False)
+    when = forms.ChoiceField(
+        choices=[("now", "Now"), ("at", "At a time")], initial="now", widget=forms.RadioSelect
+    )
+    at = forms.DateTimeField(
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        label="Time (workspace time zone)",
+    )
+    track_links = forms.BooleanField(required=False, label="Track clicks on links")
+    await_approval = forms.BooleanField(required=False, label="Ask an owner to approve first")
+
+    def __init__(self, *args: Any, workspace: Workspace, channels: list[Channel], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.workspace = workspace
+        self.channel_list = channels
+        self.fields["channels"].choices = [(str(c.pk), f"{c.name} ({c.kind})") for c in channels]
+        for channel in channels:
+            self.fields[f"variant_{channel.pk}"] = forms.CharField(
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                label=f"Text for {channel.name} (empty: from the post)",
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("when") == "at" and not data.get("at"):
+            self.add_error("at", "pick a time, or choose 'Now'")
+        return data
+
+    def when_value(self) -> When:
+        if self.cleaned_data.get("when") != "at":
+            return "now"
+        at: datetime = self.cleaned_data["at"]
+        zone = ZoneInfo(self.workspace.timezone or "UTC")
+        return at.replace(tzinfo=None).replace(tzinfo=zone)
+
+    def channel_ids(self) -> list[int]:
+        return [int(pk) for pk in self.cleaned_data.get("channels", [])]
+
+    def variants(self) -> dict[int, str]:
+        found = {}
+        for channel in self.channel_list:
+            text = (self.cleaned_data.get(f"variant_{channel.pk}") or "").strip()
+            if text:
+                found[channel.pk] = text
+        return found
