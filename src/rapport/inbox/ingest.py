@@ -1,0 +1,334 @@
+"""The one place that turns records into rows: posts, items, signals, identities.
+
+Records arrive one at a time from an importer or a channel fetch; they are
+buffered and written a batch at a time (one query to find what already exists,
+one insert per thread depth). Re-ingesting a record adds nothing: rows are
+found again by ``(workspace, source, source_id)``. Memory stays flat however
+long the stream: the id maps are bounded caches backed by the database, and a
+reply whose parent comes later is linked in a fix-up pass (``ingest_threads``).
+"""
+
+from __future__ import annotations
+
+import html as _html
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import transaction
+
+from rapport.accounts.models import Workspace
+from rapport.channels.models import Channel
+from rapport.channels.records import ItemRecord, PostRecord, Record, SignalRecord, SkippedRecord
+from rapport.inbox.bulk import FastInsert, reserve_ids
+from rapport.inbox.ingest_threads import DeferredParents, ItemRef, link_batch
+from rapport.inbox.models import Item, ItemState, Signal
+from rapport.inbox.sanitize import autop, html_to_text, sanitize_html
+from rapport.people.services import IdentityResolver, author_key, record_interactions
+from rapport.publish.models import Post, PostStatus
+
+CHUNK = 500  # ids per ``IN (...)`` query: far below every backend's parameter limit
+MAX_ID = 300
+ITEM_COLUMNS = (
+    "workspace_id",
+    "channel_id",
+    "source",
+    "source_id",
+    "kind",
+    "post_id",
+    "parent_id",
+    "root_id",
+    "author_id",
+    "html",
+    "text",
+    "url",
+    "is_own",
+    "signals",
+    "created_at",
+    "state",
+)
+
+
+@dataclass(slots=True)
+class IngestSummary:
+    """What one ingest did; ``skipped`` counts records not used, by reason."""
+
+    posts_created: int = 0
+    items_created: int = 0
+    signals_created: int = 0
+    already_present: int = 0
+    orphans: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(self.skipped.values())
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+class Ingestor:
+    """Buffer records and write them in batches; call ``finish()`` once at the end."""
+
+    def __init__(
+        self,
+        *,
+        workspace: Workspace,
+        source: str,
+        channel: Channel | None = None,
+        batch_size: int = 2000,
+        cache_size: int = 200_000,
+        on_flush: Callable[[IngestSummary], None] | None = None,
+    ) -> None:
+        self.workspace = workspace
+        self.source = source[:200]
+        self.channel = channel
+        self.batch_size = batch_size
+        self.cache_size = cache_size
+        self.on_flush = on_flush
+        self.summary = IngestSummary()
+        self.people = IdentityResolver(workspace=workspace)
+        self.items: OrderedDict[str, ItemRef] = OrderedDict()
+        self.posts: OrderedDict[str, int] = OrderedDict()
+        self.deferred = DeferredParents(
+            workspace=workspace, source=self.source, summary=self.summary
+        )
+        self._posts: dict[str, PostRecord] = {}
+        self._items: dict[str, ItemRecord] = {}
+        self._signals: dict[str, SignalRecord] = {}
+        self._insert_items = FastInsert(Item, ITEM_COLUMNS)
+
+    # -- intake ---------------------------------------------------------------
+    def add(self, record: Record) -> None:
+        if isinstance(record, SkippedRecord):
+            self.summary.skipped[record.reason] += 1
+            return
+        if not record.source_id or len(record.source_id) > MAX_ID:
+            self.summary.skipped["missing or over-long id"] += 1
+            return
+        pending: dict[str, object]
+        if isinstance(record, ItemRecord):
+            pending = self._items
+        elif isinstance(record, PostRecord):
+            pending = self._posts
+        else:
+            pending = self._signals
+        if record.source_id in pending:
+            self.summary.skipped["the same id twice in the source"] += 1
+            return
+        pending[record.source_id] = record
+        if len(self._items) + len(self._signals) >= self.batch_size or len(self._posts) >= 500:
+            self.flush()
+
+    def add_all(self, records: Iterable[Record]) -> None:
+        for record in records:
+            self.add(record)
+
+    def finish(self) -> IngestSummary:
+        self.flush()
+        with transaction.atomic():
+            self.deferred.fix(final=True)
+        return self.summary
+
+    # -- writing ----------------------------------------------------------------
+    def flush(self) -> None:
+        # each batch is atomic on its own (reserved ids need it); an import wraps
+        # the whole stream in one more transaction so that a bad file writes nothing
+        with transaction.atomic():
+            if self._posts:
+                self._flush_posts()
+            if self._items:
+                self._flush_items()
+            if self._signals:
+                self._flush_signals()
+            if len(self.deferred) > self.cache_size and self.deferred.fix(final=False):
+                self.items.clear()  # cached thread roots may have moved
+        if self.on_flush is not None:
+            self.on_flush(self.summary)
+
+    def _existing(self, model: type[Item] | type[Signal] | type[Post], ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(ids), CHUNK):
+            found.update(
+                model.objects.filter(
+                    workspace=self.workspace,
+                    source=self.source,
+                    source_id__in=ids[start : start + CHUNK],
+                ).values_list("source_id", flat=True)
+            )
+        return found
+
+    def _flush_posts(self) -> None:
+        records, self._posts = self._posts, {}
+        existing = self._existing(Post, list(records))
+        self.summary.already_present += len(existing)
+        self._post_ids([sid for sid in records if sid in existing])
+        new = [r for sid, r in records.items() if sid not in existing]
+        rows = Post.objects.bulk_create([self._post_row(r) for r in new])
+        for row in rows:
+            self._remember_post(row.source_id, row.pk)
+        self.summary.posts_created += len(rows)
+
+    def _post_row(self, record: PostRecord) -> Post:
+        html = sanitize_html(record.html)
+        return Post(
+            workspace=self.workspace,
+            title=record.title[:500],
+            body=html,
+            text=html_to_text(html),
+            url=record.url[:1000],
+            status=PostStatus.IMPORTED,
+            source=self.source,
+            source_id=record.source_id,
+            published_at=_aware(record.published_at) if record.published_at else None,
+        )
+
+    def _remember_post(self, source_id: str, pk: int) -> None:
+        self.posts[source_id] = pk
+        if len(self.posts) > self.cache_size:
+            self.posts.popitem(last=False)
+
+    def _post_ids(self, source_ids: Iterable[str]) -> dict[str, int]:
+        """Post ids for these source ids, from the cache or one query per chunk."""
+        wanted = {sid for sid in source_ids if sid}
+        found = {sid: self.posts[sid] for sid in wanted if sid in self.posts}
+        missing = sorted(wanted - found.keys())
+        for start in range(0, len(missing), CHUNK):
+            rows = Post.objects.filter(
+                workspace=self.workspace,
+                source=self.source,
+                source_id__in=missing[start : start + CHUNK],
+            ).values_list("source_id", "id")
+            for sid, pk in rows:
+                found[sid] = pk
+                self._remember_post(sid, pk)
+        return found
+
+    def _flush_items(self) -> None:
+        records, self._items = self._items, {}
+        existing = self._item_refs(list(records))
+        self.summary.already_present += len(existing)
+        new = {sid: r for sid, r in records.items() if sid not in existing}
+        if not new:
+            return
+        authors = [r.author for r in new.values() if r.author is not None]
+        own = [author_key(r.author) for r in new.values() if r.is_own and r.author is not None]
+        identities = self.people.resolve(authors, own=own)
+        posts = self._post_ids(r.post_source_id for r in new.values())
+        parents = {r.parent_source_id for r in new.values() if r.parent_source_id} - new.keys()
+        self._item_refs(sorted(parents - self.items.keys()))
+        ids = dict(zip(new, reserve_ids(Item, len(new)), strict=True))
+        links = link_batch(
+            parents={sid: r.parent_source_id for sid, r in new.items()},
+            ids=ids,
+            posts={sid: posts.get(r.post_source_id) for sid, r in new.items()},
+            known=self.items.get,
+            deferred=self.deferred,
+        )
+        stats: dict[int, tuple[int, datetime]] = {}
+        rows = []
+        for sid, record in new.items():
+            parent_id, ref = links[sid]
+            author = identities[author_key(record.author)] if record.author else None
+            created = _aware(record.created_at)
+            rows.append(
+                self._item_row(record, ref, parent_id, author[0] if author else None, created)
+            )
+            self._remember_item(sid, ref)
+            if author is not None:
+                count, newest = stats.get(author[1], (0, created))
+                stats[author[1]] = (count + 1, max(newest, created))
+        self._insert_items.insert(rows)
+        self.summary.items_created += len(rows)
+        record_interactions(stats)
+
+    def _item_row(
+        self,
+        record: ItemRecord,
+        ref: ItemRef,
+        parent_id: int | None,
+        author_id: int | None,
+        created: datetime,
+    ) -> tuple[Any, ...]:
+        html = sanitize_html(record.html) if record.html else autop(_html.escape(record.text))
+        text = html_to_text(html) if record.html or not record.text else record.text.strip()
+        return (
+            ref.id,
+            self.workspace.pk,
+            self.channel.pk if self.channel else None,
+            self.source,
+            record.source_id,
+            record.kind,
+            ref.post_id,
+            parent_id,
+            ref.root_id if parent_id is not None else None,
+            author_id,
+            html,
+            text,
+            record.url[:1000],
+            record.is_own,
+            dict(record.signals),
+            created,
+            ItemState.DONE if record.is_own else ItemState.OPEN,
+        )
+
+    def _remember_item(self, source_id: str, ref: ItemRef) -> None:
+        self.items[source_id] = ref
+        if len(self.items) > self.cache_size:
+            self.items.popitem(last=False)
+
+    def _item_refs(self, source_ids: list[str]) -> dict[str, ItemRef]:
+        """Look items up by source id (one query per chunk) and cache what is found."""
+        found: dict[str, ItemRef] = {}
+        for start in range(0, len(source_ids), CHUNK):
+            rows = Item.objects.filter(
+                workspace=self.workspace,
+                source=self.source,
+                source_id__in=source_ids[start : start + CHUNK],
+            ).values_list("source_id", "id", "root_id", "post_id")
+            for sid, pk, root_id, post_id in rows:
+                found[sid] = ItemRef(pk, root_id or pk, post_id)
+                self._remember_item(sid, found[sid])
+        return found
+
+    def _flush_signals(self) -> None:
+        records, self._signals = self._signals, {}
+        existing = self._existing(Signal, list(records))
+        self.summary.already_present += len(existing)
+        new = [r for sid, r in records.items() if sid not in existing]
+        identities = self.people.resolve(r.author for r in new if r.author is not None)
+        posts = self._post_ids(r.post_source_id for r in new)
+        rows = Signal.objects.bulk_create(
+            Signal(
+                workspace=self.workspace,
+                source=self.source,
+                source_id=r.source_id,
+                kind=r.kind,
+                post_id=posts.get(r.post_source_id),
+                author_id=identities[author_key(r.author)][0] if r.author else None,
+                created_at=_aware(r.created_at),
+            )
+            for r in new
+        )
+        self.summary.signals_created += len(rows)
+
+
+def ingest_records(
+    *,
+    workspace: Workspace,
+    source: str,
+    records: Iterable[Record],
+    channel: Channel | None = None,
+) -> IngestSummary:
+    """Write ``records`` (from a fetch or an archive) and return what changed.
+
+    Call inside ``transaction.atomic()`` when the whole stream must land or
+    nothing (archive imports do); a fetch may commit batch by batch.
+    """
+    ingestor = Ingestor(workspace=workspace, source=source, channel=channel)
+    ingestor.add_all(records)
+    return ingestor.finish()
