@@ -59,3 +59,33 @@ def webhook_channel(workspace: Any, webhook_peer: Any, allow_private: None) -> A
         config={"url": webhook_peer.url},
         secrets={"secret": SECRET},
     )
+
+
+def member(workspace: Any, role: str) -> Any:
+    from rapport.accounts.services import create_user
+
+    user, _ = create_user(
+        email=f"{role}@example.com", workspace=workspace, role=role, password="correct horse 42"
+    )
+    return user
+
+
+@pytest.fixture
+def login_as(client: Any, workspace: Any) -> Any:
+    def login(role: str) -> Any:
+        client.force_login(member(workspace, role))
+        return client
+
+    return login
+
+
+@pytest.fixture
+def api_as(client: Any, workspace: Any) -> Any:
+    """A function giving (client, headers) for an API call as a member with ``role``."""
+    from rapport.accounts.models import ApiToken
+
+    def headers(role: str) -> dict[str, str]:
+        _, token = ApiToken.issue(user=member(workspace, role))
+        return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+    return headers

@@ -7,10 +7,10 @@ the services are mapped to HTTP in ``rapport.api``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Path, Router, Schema
 
 from rapport.accounts.api import workspace_from_api
 from rapport.accounts.models import Role
@@ -18,6 +18,7 @@ from rapport.publish import selectors, services
 from rapport.publish.models import Delivery, Post
 
 router = Router(tags=["posts"])
+PathStr = Annotated[str, Path(description="workspace slug")]
 
 
 class PostIn(Schema):
@@ -63,7 +64,7 @@ class PostOut(Schema):
 
 
 @router.post("/", response={201: PostOut}, summary="Compose and schedule a post")
-def create_post(request: HttpRequest, slug: str, payload: PostIn) -> tuple[int, Post]:
+def create_post(request: HttpRequest, slug: PathStr, payload: PostIn) -> tuple[int, Post]:
     workspace = workspace_from_api(request, slug, Role.EDITOR)
     post = services.compose_post(
         workspace=workspace,
@@ -80,19 +81,19 @@ def create_post(request: HttpRequest, slug: str, payload: PostIn) -> tuple[int, 
 
 
 @router.get("/", response=list[PostOut], summary="Posts with their deliveries")
-def list_posts(request: HttpRequest, slug: str, limit: int = 50) -> list[Post]:
+def list_posts(request: HttpRequest, slug: PathStr, limit: int = 50) -> list[Post]:
     workspace = workspace_from_api(request, slug, Role.VIEWER)
     return list(selectors.posts_for(workspace, limit=max(1, min(limit, 200))))
 
 
 @router.get("/{post_id}", response=PostOut, summary="One post with its deliveries")
-def get_post(request: HttpRequest, slug: str, post_id: int) -> Post:
+def get_post(request: HttpRequest, slug: PathStr, post_id: int) -> Post:
     workspace = workspace_from_api(request, slug, Role.VIEWER)
     return selectors.get_post(workspace, post_id)
 
 
 @router.post("/{post_id}/approve", response=PostOut, summary="Approve an editor's post (owner)")
-def approve_post(request: HttpRequest, slug: str, post_id: int) -> Post:
+def approve_post(request: HttpRequest, slug: PathStr, post_id: int) -> Post:
     workspace = workspace_from_api(request, slug, Role.OWNER)
     services.approve_post(post=selectors.get_post(workspace, post_id))
     return selectors.get_post(workspace, post_id)

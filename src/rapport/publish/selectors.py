@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Prefetch, QuerySet, Sum
 
 from rapport.accounts.models import Workspace
 from rapport.channels.models import Channel
@@ -21,18 +21,20 @@ COMPOSED = (
 )
 
 
-def posts_for(workspace: Workspace, *, limit: int = 50) -> QuerySet[Post]:
-    """Composed posts, newest time first, each with its deliveries and their channels."""
+def _composed(workspace: Workspace) -> QuerySet[Post]:
     deliveries = Delivery.objects.select_related("channel").order_by("channel__name")
-    return (
-        Post.objects.filter(workspace=workspace, status__in=COMPOSED)
-        .prefetch_related(Prefetch("deliveries", queryset=deliveries))
-        .order_by("-scheduled_at", "-pk")[:limit]
+    return Post.objects.filter(workspace=workspace, status__in=COMPOSED).prefetch_related(
+        Prefetch("deliveries", queryset=deliveries)
     )
 
 
+def posts_for(workspace: Workspace, *, limit: int = 50) -> QuerySet[Post]:
+    """Composed posts, newest time first, each with its deliveries and their channels."""
+    return _composed(workspace).order_by("-scheduled_at", "-pk")[:limit]
+
+
 def get_post(workspace: Workspace, post_id: int) -> Post:
-    post = posts_for(workspace, limit=1_000_000).filter(pk=post_id).first()
+    post = _composed(workspace).filter(pk=post_id).first()
     if post is None:
         raise NotFound(f"no post {post_id} in {workspace.slug!r}")
     return post
@@ -70,8 +72,9 @@ def link_clicks(post: Post) -> list[dict[str, object]]:
     """Per tracked link of ``post``: its URL, code and total clicks."""
     return list(
         Link.objects.filter(post=post)
-        .annotate(clicks=Sum("clicks__count"), days=Count("clicks__day", distinct=True))
-        .values("url", "code", "clicks")
+        .annotate(total=Sum("clicks__count"))
+        .order_by("pk")
+        .values("url", "code", "total")
     )
 
 
