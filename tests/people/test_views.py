@@ -77,8 +77,8 @@ def test_person_page_shows_identities_and_timeline_with_replies(owner_client, ow
     ).content.decode()
     assert "ana@example.com" in html
     assert (
-        html.index("Second thought")
-        < html.index("Here is the answer")
+        html.index("Here is the answer")
+        < html.index("Second thought")
         < html.index("First question")
     )
     assert "You replied" in html
