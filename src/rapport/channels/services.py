@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import httpx
@@ -32,9 +33,26 @@ def add_channel(
 def open_channel(channel: Channel, *, http: httpx.Client | None = None) -> base.Channel:
     """The plugin instance for ``channel``, with its secrets decrypted."""
     cls = channel_class(channel.kind)
-    return cls(
+    instance = cls(
         config=channel.config, secrets=channel.get_secrets(), http=http, channel_id=channel.pk
     )
+    # Platforms that rotate credentials (Bluesky refresh tokens) persist the new ones here.
+    instance.save_secrets = functools.partial(save_rotated_secrets, channel_id=channel.pk)  # type: ignore[attr-defined]
+    return instance
+
+
+def save_rotated_secrets(*, channel_id: int, secrets: dict[str, Any]) -> None:
+    """Store credentials the platform just rotated, merged over the stored ones.
+
+    A rotated refresh token that is not saved makes the next use fail and the
+    channel ask for a reconnect: this is the cure for reconnect loops.
+    """
+    with transaction.atomic():
+        channel = Channel.objects.select_for_update().filter(pk=channel_id).first()
+        if channel is None:
+            return
+        channel.set_secrets({**channel.get_secrets(), **secrets})
+        channel.save(update_fields=["secrets_encrypted"])
 
 
 def mark_needs_reconnect(*, channel_id: int, message: str) -> None:
