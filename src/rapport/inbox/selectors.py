@@ -12,12 +12,13 @@ from __future__ import annotations
 import base64
 import binascii
 import heapq
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import JSONField, OuterRef, Q, QuerySet, Subquery
 
 from rapport.accounts.models import Workspace
 from rapport.errors import ValidationError
@@ -296,3 +297,72 @@ def item_view(*, item: Item, now: datetime) -> ItemView:
         waited=waited,
         late=waited > target and item.label == Label.NEEDS_REPLY,
     )
+
+
+# --- export ---------------------------------------------------------------------------
+
+EXPORT_FIELDS = (
+    "source",
+    "source_id",
+    "post_source_id",
+    "parent_source_id",
+    "kind",
+    "author",
+    "author_key",
+    "is_own",
+    "label",
+    "flags",
+    "confidence",
+    "reasons",
+    "state",
+    "created_at",
+    "answered_at",
+    "response_seconds",
+    "url",
+    "text",
+)
+
+
+def export_records(*, workspace: Workspace, chunk_size: int = 2000) -> Iterator[dict[str, Any]]:
+    """One plain record per item, streamed from the database in constant memory.
+
+    ``reasons`` come from each item's latest triage decision through a correlated
+    subquery on the ``decision_latest`` index, so no decision is loaded twice.
+    """
+    latest = TriageDecision.objects.filter(item=OuterRef("pk")).order_by("-created_at", "-id")
+    rows = (
+        Item.objects.filter(workspace=workspace)
+        .annotate(reasons=Subquery(latest.values("reasons")[:1], output_field=JSONField()))
+        .order_by("id")
+        .values_list(
+            "source",
+            "source_id",
+            "post__source_id",
+            "parent__source_id",
+            "kind",
+            "author__display_name",
+            "author__key",
+            "is_own",
+            "label",
+            "flags",
+            "confidence",
+            "reasons",
+            "state",
+            "created_at",
+            "answered_at",
+            "response_seconds",
+            "url",
+            "text",
+        )
+    )
+    for row in rows.iterator(chunk_size=chunk_size):
+        record = dict(zip(EXPORT_FIELDS, row, strict=True))
+        record["author"] = record["author"] or record["author_key"] or ""
+        record["post_source_id"] = record["post_source_id"] or ""
+        record["parent_source_id"] = record["parent_source_id"] or ""
+        record["flags"] = list(record["flags"] or [])
+        record["reasons"] = list(record["reasons"] or [])
+        record["created_at"] = record["created_at"].isoformat()
+        if record["answered_at"] is not None:
+            record["answered_at"] = record["answered_at"].isoformat()
+        yield record
