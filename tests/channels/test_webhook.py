@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -161,3 +162,36 @@ def test_short_secret_refused(workspace):
             config={"url": "https://93.184.215.14/hook"},
             secrets={"secret": "short"},
         )
+
+
+def test_timeout_reconciled_by_lookup_without_sending_again(workspace, webhook_peer, allow_private):
+    channel = add_channel(
+        workspace=workspace,
+        kind="webhook",
+        name="Lookup",
+        config={"url": webhook_peer.url, "lookup_url": webhook_peer.lookup_url, "timeout": "0.3"},
+        secrets={"secret": SECRET},
+    )
+    webhook_peer.script.append(Scripted(status=200, delay=1.0))
+    delivery, at = due_delivery(workspace, channel)
+    assert run_delivery(delivery.pk, now=at) == DeliveryStatus.UNCONFIRMED
+    delivery.refresh_from_db()
+    time.sleep(0.8)  # the receiver finishes handling the first request
+    assert run_delivery(delivery.pk, now=delivery.due_at) == DeliveryStatus.SENT
+    assert len(webhook_peer.received) == 1 and webhook_peer.lookups == 1
+
+
+def test_lookup_not_found_sends_again(workspace, webhook_peer, allow_private):
+    channel = add_channel(
+        workspace=workspace,
+        kind="webhook",
+        name="Lookup",
+        config={"url": webhook_peer.url, "lookup_url": webhook_peer.lookup_url},
+        secrets={"secret": SECRET},
+    )
+    webhook_peer.script.append(Scripted(status=503))
+    delivery, at = due_delivery(workspace, channel)
+    assert run_delivery(delivery.pk, now=at) == DeliveryStatus.UNCONFIRMED
+    delivery.refresh_from_db()
+    assert run_delivery(delivery.pk, now=delivery.due_at) == DeliveryStatus.SENT
+    assert webhook_peer.lookups == 1 and len(webhook_peer.accepted) == 1

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 
 @dataclass
@@ -32,6 +33,7 @@ class WebhookPeer:
         self.received: list[dict[str, Any]] = []  # every request, duplicates included
         self.accepted: dict[str, dict[str, Any]] = {}  # by idempotency key
         self.bad_signatures = 0
+        self.lookups = 0
         self.script: list[Scripted] = []
         self.lock = threading.Lock()
         peer = self
@@ -43,6 +45,9 @@ class WebhookPeer:
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 peer.handle(self, raw)
+
+            def do_GET(self) -> None:
+                peer.lookup(self)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -59,6 +64,27 @@ class WebhookPeer:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    @property
+    def lookup_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/lookup"
+
+    def lookup(self, handler: BaseHTTPRequestHandler) -> None:
+        """``GET /lookup?key=...``: 200 with the post's id when it arrived, else 404."""
+        key = parse_qs(urlsplit(handler.path).query).get("key", [""])[0]
+        expected = (
+            "sha256=" + hmac.new(self.secret.encode(), key.encode(), hashlib.sha256).hexdigest()
+        )
+        with self.lock:
+            self.lookups += 1
+            found = key in self.accepted
+        signed = hmac.compare_digest(expected, handler.headers.get("X-Rapport-Signature", ""))
+        status = 401 if not signed else 200 if found else 404
+        body = json.dumps({"id": f"hook-{key}"} if status == 200 else {}).encode()
+        handler.send_response(status)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
 
     def handle(self, handler: BaseHTTPRequestHandler, raw: bytes) -> None:
         expected = "sha256=" + hmac.new(self.secret.encode(), raw, hashlib.sha256).hexdigest()

@@ -6,6 +6,10 @@ the raw body with the channel's secret) and should de-duplicate on
 same key, never with a new one. Answers map onto the error tree: 429 →
 RateLimited, 5xx/timeouts → TemporaryChannelError, 401/403 → ChannelAuthError,
 other 4xx → PermanentChannelError.
+
+With the optional ``lookup_url``, a lost answer is reconciled by asking the
+receiver: ``GET lookup_url?key=<idempotency key>`` (signed over the key) answers
+200 with ``{"id", "url"}`` when the post arrived, 404 when it did not.
 """
 
 from __future__ import annotations
@@ -62,7 +66,7 @@ class WebhookChannel(Channel):
     can_dm = False
     needs_credentials = True
     idempotent_publish = True
-    config_fields = ("url",)
+    config_fields = ("url", "lookup_url")
     secret_fields = ("secret",)
 
     @property
@@ -78,6 +82,8 @@ class WebhookChannel(Channel):
         if not str(config.get("url", "")).strip():
             raise ValidationError("a webhook needs a url", field="url")
         check_public_url(str(config["url"]))
+        if config.get("lookup_url"):
+            check_public_url(str(config["lookup_url"]), field="lookup_url")
         if len(str(secrets.get("secret", ""))) < 16:
             raise ValidationError(
                 "a webhook needs a signing secret of at least 16 characters", field="secret"
@@ -114,6 +120,27 @@ class WebhookChannel(Channel):
             ) from None
         except httpx.HTTPError as exc:
             raise TemporaryChannelError(f"{url}: {exc}", channel_id=self.channel_id) from None
+        return self._result(response, post)
+
+    def find_published(self, post: OutboundPost) -> PublishResult | None:
+        lookup = str(self.config.get("lookup_url", ""))
+        if not lookup:
+            return None  # re-sent with the same Idempotency-Key instead
+        try:
+            url = check_public_url(lookup, field="lookup_url")
+            key = post.idempotency_key
+            headers = {SIGNATURE_HEADER: sign(str(self.secrets.get("secret", "")), key.encode())}
+            response = self.http.get(
+                url, params={"key": key}, headers=headers, timeout=self.timeout
+            )
+        except ValidationError as exc:
+            raise PermanentChannelError(str(exc), channel_id=self.channel_id) from None
+        except httpx.HTTPError as exc:
+            raise TemporaryChannelError(
+                f"lookup failed: {exc}", channel_id=self.channel_id
+            ) from None
+        if response.status_code == 404:
+            return None
         return self._result(response, post)
 
     def _result(self, response: httpx.Response, post: OutboundPost) -> PublishResult:
