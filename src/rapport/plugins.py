@@ -24,6 +24,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "rapport.channels.platforms.mastodon",
     "rapport.channels.platforms.bluesky",
     "rapport.channels.importers.wxr",
+    "rapport.channels.importers.disqus",
     "rapport.triage.default",
     "rapport.cli.commands",
     "rapport.accounts.cli",
