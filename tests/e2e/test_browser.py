@@ -76,11 +76,34 @@ def assert_no_script_ran(page: Any) -> None:
     assert page.csp_errors == [], f"script reached the page and was blocked: {page.csp_errors}"
 
 
-HOSTILE = (
-    "<p>Nice post<script>window.__pwned = 'script'; alert('script')</script>"
-    "<img src=x onerror=\"window.__pwned = 'onerror'; alert('onerror')\">"
-    "<a href=\"javascript:window.__pwned='link';alert('link')\">see my page</a></p>"
-)
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "wxr"
+PAYLOAD = "window.__pwned = true; alert('pwned')"
+HOSTILE_WXR = f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+  xmlns:wp="http://wordpress.org/export/1.2/">
+<channel><title>Acme Bakery Blog</title><link>https://blog.acme-bakery.example</link>
+<wp:base_site_url>https://blog.acme-bakery.example</wp:base_site_url>
+<item>
+  <title><![CDATA[<script>{PAYLOAD}</script>Opening hours]]></title>
+  <link>https://blog.acme-bakery.example/2024/03/hours/</link>
+  <content:encoded><![CDATA[<p>We open at 8.</p>]]></content:encoded>
+  <wp:post_id>77</wp:post_id><wp:post_type>post</wp:post_type><wp:status>publish</wp:status>
+  <wp:post_date_gmt>2024-03-05 09:00:00</wp:post_date_gmt>
+  <wp:comment>
+    <wp:comment_id>777</wp:comment_id>
+    <wp:comment_author><![CDATA[<img src=x onerror="{PAYLOAD}">Mallory]]></wp:comment_author>
+    <wp:comment_author_email>mallory@evil.example</wp:comment_author_email>
+    <wp:comment_author_url>javascript:{PAYLOAD}</wp:comment_author_url>
+    <wp:comment_date_gmt>2024-03-05 10:00:00</wp:comment_date_gmt>
+    <wp:comment_content><![CDATA[Is this safe?<script>{PAYLOAD}</script>
+<img src=x onerror="{PAYLOAD}"><svg onload="{PAYLOAD}"></svg>
+<a href="javascript:{PAYLOAD}">my site</a> <iframe src="javascript:{PAYLOAD}"></iframe>]]></wp:comment_content>
+    <wp:comment_approved>1</wp:comment_approved>
+    <wp:comment_parent>0</wp:comment_parent><wp:comment_user_id>0</wp:comment_user_id>
+  </wp:comment>
+</item>
+</channel></rss>
+"""
 
 
 @pytest.fixture
@@ -102,46 +125,74 @@ def sign_in(page: Any, base: str) -> None:
     page.wait_for_url("**/w/acme/inbox/")
 
 
-def test_owner_triages_corrects_and_replies_in_a_real_browser(live_server, page, desk):
-    from datetime import timedelta
+def import_wxr(page: Any, base: str, path: Path) -> None:
+    """Upload ``path`` through the import page, as the owner would."""
+    page.goto(base + "/w/acme/import/")
+    page.select_option("select[name=kind]", "wxr")
+    page.set_input_files("input[name=file]", str(path))
+    page.get_by_role("button", name="Import").click()
+    page.wait_for_url("**/w/acme/inbox/")
 
+
+def item_id(source_id: str) -> int:
     from rapport.inbox.models import Item
-    from tests.people.factories import make_identity, make_item, make_post
 
-    ws = desk["workspace"]
-    post = make_post(ws, "Sourdough for beginners")
-    ben = make_identity(ws, "Ben Miller")
-    make_item(ws, "Can I use rye flour for the starter, and how often should I feed it?",
-              post=post, author=ben, age=timedelta(hours=30))
-    make_item(ws, "Do you ship to Leeds?", post=post, author=make_identity(ws, "Cara"))
-    make_item(ws, "I tried this with spelt and it came out dense, but tasty.",
-              label="conversation", post=post, author=make_identity(ws, "Dev"))
-    make_item(ws, "Thank you!!", label="appreciation", post=post)
-    make_item(ws, "Cheap watches at http://spam.example", label="spam", post=post)
-    hostile = make_item(ws, "Nice post see my page", label="needs_reply", post=post,
-                        author=make_identity(ws, "Mallory"))
-    Item.objects.filter(pk=hostile.pk).update(html=HOSTILE, url="javascript:alert('url')")
+    return Item.objects.get(workspace__slug="acme", source_id=source_id).pk
 
-    sign_in(page, live_server.url)
+
+def test_owner_imports_triages_corrects_and_replies_in_a_real_browser(
+    live_server: Any, page: Any, desk: dict[str, Any], tmp_path: Path
+) -> None:
+    from rapport.inbox.models import Item
+
+    base = live_server.url
+    hostile = tmp_path / "hostile.xml"
+    hostile.write_text(HOSTILE_WXR, encoding="utf-8")
+
+    sign_in(page, base)
+    import_wxr(page, base, FIXTURES / "blog.xml")
+    import_wxr(page, base, hostile)
+
+    # The triaged inbox: questions first, each with how long it has waited.
     page.get_by_role("heading", name="Needs reply").wait_for()
-    assert page.get_by_text("Do you ship to Leeds?").is_visible()
-    assert page.get_by_text("Cheap watches").count() == 0
+    question = page.get_by_text("How long should I wait before the first bake?")
+    assert question.is_visible()
+    assert page.get_by_text("Give it about a week").count() == 0  # the owner's own reply
+    assert page.locator(".item.late .waiting").first.inner_text().startswith("late")
     shot(page, "inbox")
     assert_no_script_ran(page)
 
-    page.get_by_text("Nice post see my page").click()
-    page.wait_for_url(f"**/w/acme/inbox/{hostile.pk}/")
-    page.get_by_text("see my page").click()
+    # The hostile comment is shown as text; none of its script runs, even when clicked.
+    page.get_by_text("Is this safe?").click()
+    page.wait_for_url(f"**/w/acme/inbox/{item_id('777')}/")
+    page.get_by_text("my site").click()
+    page.wait_for_timeout(300)
     shot(page, "hostile")
     assert_no_script_ran(page)
 
-    page.goto(live_server.url + "/w/acme/inbox/")
-    page.get_by_text("Do you ship to Leeds?").click()
-    page.select_option("select[name=label]", "conversation")
+    # Correct a label: Dora asks whether the loaf keeps for a week; that needs a reply.
+    dora = item_id("202")
+    page.goto(f"{base}/w/acme/inbox/{dora}/")
+    page.select_option("select[name=label]", "needs_reply")
     page.get_by_role("button", name="Change label").click()
-    page.get_by_text("Label set to Conversation").wait_for()
-    page.fill("textarea[name=text]", "Not yet, but we are working on it!")
+    page.get_by_text("Label set to Needs reply").wait_for()
+    assert Item.objects.get(pk=dora).decisions.filter(source="owner").exists()
+
+    # Reply to Carl; the archive has no channel, so the page says where to post it.
+    page.goto(base + "/w/acme/inbox/")
+    page.get_by_text("Does the rye loaf contain any wheat?").click()
+    page.fill("textarea[name=text]", "No wheat at all: it is 100 % rye.")
     page.get_by_role("button", name="Send reply").click()
     page.get_by_text("not sent anywhere").first.wait_for()
+    assert page.get_by_role("link", name="Answer it on the site").is_visible()
     shot(page, "item")
+    carl = Item.objects.get(pk=item_id("201"))
+    assert carl.state == "answered" and carl.response_seconds is not None
+    assert Item.objects.filter(parent=carl, is_own=True, text__startswith="No wheat").exists()
+
+    # Back in the inbox: Carl is answered, Dora now waits among the questions.
+    page.goto(base + "/w/acme/inbox/")
+    page.get_by_role("heading", name="Needs reply").wait_for()
+    assert page.get_by_text("Does the rye loaf contain any wheat?").count() == 0
+    assert page.get_by_text("keeps for a week").is_visible()
     assert_no_script_ran(page)

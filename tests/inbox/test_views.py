@@ -254,3 +254,14 @@ def test_an_invalid_label_changes_nothing(owner_client, workspace):
     assert response.status_code == 422
     item.refresh_from_db()
     assert item.label == "needs_reply"
+
+
+def test_item_page_links_to_the_next_waiting_item(owner_client, owner, workspace):
+    first = make_item(workspace, "first", age=timedelta(hours=5))
+    second = make_item(workspace, "second", age=timedelta(hours=2))
+    url = reverse("inbox:reply", args=[workspace.slug, first.pk])
+    html = owner_client.post(url, {"text": "done"}, **HTMX).content.decode()
+    assert reverse("inbox:item", args=[workspace.slug, second.pk]) in html
+    services_done = reverse("inbox:done", args=[workspace.slug, second.pk])
+    html = owner_client.post(services_done, **HTMX).content.decode()
+    assert "Nothing else is waiting." in html

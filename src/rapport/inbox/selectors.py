@@ -223,6 +223,12 @@ def tab_counts(*, workspace: Workspace, now: datetime) -> TabCounts:
     )
 
 
+def next_waiting(*, workspace: Workspace, current: Item, now: datetime) -> Item | None:
+    """The first item of the main view other than ``current``: where the owner goes next."""
+    page = queue_page(workspace=workspace, tab=Tab.MAIN, now=now, limit=2)
+    return next((row.item for row in page.rows if row.item.pk != current.pk), None)
+
+
 # --- the item page -------------------------------------------------------------------
 
 THREAD_LIMIT = 300

@@ -125,10 +125,12 @@ def _item_or_404(workspace: Workspace, item_id: int) -> Item:
 
 
 def _item_context(workspace: Workspace, membership: Membership, item: Item) -> dict[str, Any]:
+    now = timezone.now()
     return {
         "workspace": workspace,
         "section": "inbox",
-        "view": selectors.item_view(item=item, now=timezone.now()),
+        "view": selectors.item_view(item=item, now=now),
+        "next_item": selectors.next_waiting(workspace=workspace, current=item, now=now),
         "can_edit": membership.allows(Role.EDITOR),
         "labels": Label.choices,
         "reply_form": ReplyForm(),
