@@ -25,6 +25,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "rapport.channels.platforms.bluesky",
     "rapport.channels.importers.wxr",
     "rapport.channels.importers.disqus",
+    "rapport.channels.importers.mastodon",
     "rapport.triage.default",
     "rapport.cli.commands",
     "rapport.accounts.cli",

@@ -1,0 +1,81 @@
+"""Streaming JSON for archive importers (ijson): one item at a time, any file size.
+
+An event parser reads every repeat of a key (real Mastodon exports repeat
+``orderedItems``), never holds the whole document, and its errors become an
+``ImportFormatError`` that says how far into the file the problem is.
+"""
+
+from __future__ import annotations
+
+import tarfile
+import zlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import ijson
+
+from rapport.errors import ImportFormatError
+
+#: What a broken archive member can raise while it is being read.
+STREAM_ERRORS = (
+    ijson.JSONError,
+    EOFError,
+    zlib.error,
+    tarfile.TarError,
+    OSError,
+    UnicodeError,
+    ValueError,
+)
+
+
+def iter_json_items(
+    path: Path, stream: IO[bytes], prefix: str, *, member: str = ""
+) -> Iterator[Any]:
+    """Yield each value at ``prefix`` (e.g. ``orderedItems.item``) of the JSON in ``stream``.
+
+    Raises ``ImportFormatError`` when the JSON is malformed or truncated, or when
+    the key that ``prefix`` starts with never appears (a different kind of file).
+    """
+    key = prefix.split(".")[0]
+    where = f"{member} in the archive" if member else "the file"
+    seen = False
+
+    def watched() -> Iterator[tuple[str, str, Any]]:
+        nonlocal seen
+        for event in ijson.parse(stream, use_float=True):
+            if not seen and event[0] == key and event[1] in ("start_array", "start_map"):
+                seen = True
+            yield event
+
+    def offset() -> str:
+        count = getattr(stream, "count", None)
+        return f" near byte {count:,}" if isinstance(count, int) else ""
+
+    try:
+        yield from ijson.items(watched(), prefix)
+    except ImportFormatError:
+        raise
+    except STREAM_ERRORS as exc:
+        raise ImportFormatError(
+            str(path), f"malformed or truncated JSON in {where}{offset()} ({_short(exc)})"
+        ) from None
+    if not seen:
+        raise ImportFormatError(str(path), f"{where} has no {key!r}: not the expected export")
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def parse_time(value: Any) -> datetime | None:
+    """ISO 8601 (``2024-03-01T12:00:00Z``, with or without fraction/offset) -> aware datetime."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
