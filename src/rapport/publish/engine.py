@@ -21,9 +21,11 @@ from __future__ import annotations
 import logging
 import random
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
+import httpx
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from rapport.channels.models import ChannelStatus
@@ -48,20 +50,30 @@ NEVER = datetime(9999, 1, 1, tzinfo=UTC)
 CLAIMABLE = (DeliveryStatus.SCHEDULED, DeliveryStatus.UNCONFIRMED)
 
 
+@cache
+def http_client() -> httpx.Client:
+    """One connection pool per worker process (building an SSL context costs ~70 ms)."""
+    return httpx.Client(timeout=20.0, follow_redirects=False)
+
+
 def backoff_seconds(attempts: int) -> float:
     """30 s, 60 s, 120 s, ... capped at an hour, with ±10 % jitter against stampedes."""
     base = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1))
     return base * random.uniform(0.9, 1.1)
 
 
-def claim(delivery_id: int, *, now: datetime) -> str | None:
-    """Take the delivery for this worker; return the status it was claimed from, or None."""
-    for status in CLAIMABLE:
+def claim(delivery_id: int, *, now: datetime, status: str | None = None) -> str | None:
+    """Take the delivery for this worker; return the status it was claimed from, or None.
+
+    One conditional UPDATE on the delivery row alone (no join), so on SQLite and
+    PostgreSQL alike exactly one of any number of concurrent claims succeeds.
+    """
+    for candidate in (status,) if status else CLAIMABLE:
         claimed = Delivery.objects.filter(
-            pk=delivery_id, status=status, due_at__lte=now + EARLY_TOLERANCE
+            pk=delivery_id, status=candidate, due_at__lte=now + EARLY_TOLERANCE
         ).update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, updated_at=now)
         if claimed:
-            return status
+            return candidate
     return None
 
 
@@ -90,61 +102,70 @@ def _finish(delivery_id: int, **fields: object) -> None:
     )
 
 
-def _sent(delivery: Delivery, result: PublishResult, now: datetime) -> None:
-    with transaction.atomic():
-        _finish(
-            delivery.pk,
-            status=DeliveryStatus.SENT,
-            remote_id=result.remote_id[:300],
-            remote_url=result.remote_url[:1000],
-            error="",
-            sent_at=now,
-        )
-        post = Post.objects.select_for_update().get(pk=delivery.post_id)
-        if not post.deliveries.exclude(status=DeliveryStatus.SENT).exists():
-            Post.objects.filter(pk=post.pk).update(status=PostStatus.PUBLISHED, published_at=now)
+def _sent(delivery: Delivery, result: PublishResult, now: datetime) -> str:
+    _finish(
+        delivery.pk,
+        status=DeliveryStatus.SENT,
+        remote_id=result.remote_id[:300],
+        remote_url=result.remote_url[:1000],
+        error="",
+        sent_at=now,
+    )
+    # Checked after our own write committed: of two deliveries finishing at once,
+    # the later check sees both sent, so the post is never left unpublished.
+    unsent = Delivery.objects.filter(post=OuterRef("pk")).exclude(status=DeliveryStatus.SENT)
+    Post.objects.filter(pk=delivery.post_id, status=PostStatus.SCHEDULED).filter(
+        ~Exists(unsent)
+    ).update(status=PostStatus.PUBLISHED, published_at=now)
+    return DeliveryStatus.SENT
 
 
-def _retry(delivery: Delivery, error: str, now: datetime, *, status: str, at_least: float) -> None:
+def _retry(delivery: Delivery, error: str, now: datetime, *, status: str, at_least: float) -> str:
     if delivery.attempts >= MAX_ATTEMPTS:
         if status == DeliveryStatus.SCHEDULED:
             _finish(delivery.pk, status=DeliveryStatus.FAILED, error=f"gave up: {error}")
-        else:  # never guess: the owner checks the account and decides
-            _finish(delivery.pk, status=status, error=f"could not confirm: {error}", due_at=NEVER)
-        return
+            return DeliveryStatus.FAILED
+        # never guess: the owner checks the account and decides
+        _finish(delivery.pk, status=status, error=f"could not confirm: {error}", due_at=NEVER)
+        return status
     due = now + timedelta(seconds=max(at_least, backoff_seconds(delivery.attempts)))
     _finish(delivery.pk, status=status, error=error, due_at=due)
     from rapport.publish.tasks import enqueue_delivery
 
     transaction.on_commit(lambda: enqueue_delivery(delivery.pk, due))
+    return status
 
 
 def run_delivery(delivery_id: int, *, now: datetime | None = None) -> str | None:
     """Attempt one delivery if it is due; return its new status (None if not claimed)."""
     now = now or timezone.now()
-    post_status = Post.objects.filter(deliveries=delivery_id).values_list("status", flat=True)
-    if not post_status or post_status[0] not in (PostStatus.SCHEDULED, PostStatus.PUBLISHED):
-        return None  # draft or awaiting approval: not queued yet
-    claimed_from = claim(delivery_id, now=now)
-    if claimed_from is None:
+    delivery = Delivery.objects.select_related("post", "channel").filter(pk=delivery_id).first()
+    if (
+        delivery is None
+        or delivery.status not in CLAIMABLE
+        or delivery.due_at > now + EARLY_TOLERANCE
+    ):
         return None
-    delivery = Delivery.objects.select_related("post", "channel").get(pk=delivery_id)
+    if delivery.post.status not in (PostStatus.SCHEDULED, PostStatus.PUBLISHED):
+        return None  # draft or awaiting approval: not queued yet
+    claimed_from = claim(delivery_id, now=now, status=delivery.status)
+    if claimed_from is None:
+        return None  # another worker has it
+    delivery.attempts += 1
     if delivery.channel.status != ChannelStatus.ACTIVE:
         _finish(delivery.pk, status=DeliveryStatus.HELD, error=delivery.channel.status_message)
         return DeliveryStatus.HELD
-    _attempt(delivery, claimed_from, now)
-    return Delivery.objects.values_list("status", flat=True).get(pk=delivery_id)
+    return _attempt(delivery, claimed_from, now)
 
 
-def _attempt(delivery: Delivery, claimed_from: str, now: datetime) -> None:
-    channel = open_channel(delivery.channel)
+def _attempt(delivery: Delivery, claimed_from: str, now: datetime) -> str:
+    channel = open_channel(delivery.channel, http=http_client())
     post = outbound(delivery)
     try:
         if claimed_from == DeliveryStatus.UNCONFIRMED:
             found = channel.find_published(post)
             if found is not None:
-                _sent(delivery, found, now)
-                return
+                return _sent(delivery, found, now)
             if not getattr(channel, "idempotent_publish", False):
                 _finish(
                     delivery.pk,
@@ -153,18 +174,21 @@ def _attempt(delivery: Delivery, claimed_from: str, now: datetime) -> None:
                     "check the account, then mark it sent or send it again",
                     due_at=NEVER,
                 )
-                return
+                return DeliveryStatus.UNCONFIRMED
         result = channel.publish(post)
     except RateLimited as exc:
-        _retry(delivery, str(exc), now, status=DeliveryStatus.SCHEDULED, at_least=exc.retry_after)
+        return _retry(
+            delivery, str(exc), now, status=DeliveryStatus.SCHEDULED, at_least=exc.retry_after
+        )
     except ChannelAuthError as exc:
         mark_needs_reconnect(channel_id=delivery.channel_id, message=str(exc))
         _finish(delivery.pk, status=DeliveryStatus.HELD, error=str(exc))
+        return DeliveryStatus.HELD
     except PermanentChannelError as exc:
         _finish(delivery.pk, status=DeliveryStatus.FAILED, error=str(exc))
+        return DeliveryStatus.FAILED
     except Exception as exc:  # TemporaryChannelError or a bug: the request may have arrived
         log.warning("delivery %s unconfirmed: %s", delivery.pk, exc, exc_info=True)
         error = str(exc) if isinstance(exc, TemporaryChannelError) else f"unexpected: {exc!r}"
-        _retry(delivery, error, now, status=DeliveryStatus.UNCONFIRMED, at_least=0)
-    else:
-        _sent(delivery, result, now)
+        return _retry(delivery, error, now, status=DeliveryStatus.UNCONFIRMED, at_least=0)
+    return _sent(delivery, result, now)
