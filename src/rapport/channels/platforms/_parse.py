@@ -24,13 +24,17 @@ def obj(value: Any, what: str) -> Mapping[str, Any]:
     return value
 
 
-def string(payload: Mapping[str, Any], key: str, *, required: bool = True) -> str:
-    """A string field; ids given as numbers are accepted and turned into strings."""
+def ident(payload: Mapping[str, Any], key: str, *, required: bool = True) -> str:
+    """An id: a string, or a number some servers send instead (turned into a string)."""
     value = payload.get(key)
-    if isinstance(value, bool):
-        raise Unusable(f"{key} is not a string")
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
+    return string(payload, key, required=required)[:300]
+
+
+def string(payload: Mapping[str, Any], key: str, *, required: bool = True) -> str:
+    """A string field, at most ``MAX_TEXT`` long."""
+    value = payload.get(key)
     if value is None or value == "":
         if required:
             raise Unusable(f"missing {key}")

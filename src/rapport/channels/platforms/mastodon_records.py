@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from rapport.channels.platforms._parse import Unusable, obj, string, timestamp
+from rapport.channels.platforms._parse import Unusable, ident, obj, string, timestamp
 from rapport.channels.records import AuthorRecord, ItemRecord, PostRecord, Record, SignalRecord
 from rapport.channels.records import SkippedRecord as Skipped
 
@@ -55,7 +55,7 @@ def _content(status: Mapping[str, Any]) -> str:
 def own_post(status: Any) -> PostRecord:
     status = obj(status, "status")
     return PostRecord(
-        source_id=string(status, "id"),
+        source_id=ident(status, "id"),
         html=_content(status),
         url=_url(string(status, "url", required=False)),
         published_at=timestamp(status, "created_at"),
@@ -64,8 +64,8 @@ def own_post(status: Any) -> PostRecord:
 
 def item(kind: str, status: Any, *, me: str, host: str) -> ItemRecord:
     status = obj(status, "status")
-    reply_to = string(status, "in_reply_to_id", required=False)
-    reply_to_account = string(status, "in_reply_to_account_id", required=False)
+    reply_to = ident(status, "in_reply_to_id", required=False)
+    reply_to_account = ident(status, "in_reply_to_account_id", required=False)
     to_me = bool(reply_to) and reply_to_account == me
     if kind == "mention":
         if status.get("visibility") == "direct":
@@ -74,7 +74,7 @@ def item(kind: str, status: Any, *, me: str, host: str) -> ItemRecord:
             kind = "reply"
     quoted = _quoted_id(status) if kind == "quote" else ""
     return ItemRecord(
-        source_id=string(status, "id"),
+        source_id=ident(status, "id"),
         created_at=timestamp(status, "created_at"),
         author=author(status.get("account"), host),
         html=_content(status),
@@ -91,16 +91,16 @@ def _quoted_id(status: Mapping[str, Any]) -> str:
     if isinstance(quote, Mapping):
         quoted = quote.get("quoted_status")
         if isinstance(quoted, Mapping):
-            return string(quoted, "id", required=False)
+            return ident(quoted, "id", required=False)
     return ""
 
 
 def records(notification: Any, *, me: str, host: str) -> list[Record]:
     """The records one notification yields; a bad one yields one ``SkippedRecord``."""
-    ident = "?"
+    nid = "?"
     try:
         notification = obj(notification, "notification")
-        ident = string(notification, "id")
+        nid = ident(notification, "id")
         kind = string(notification, "type")
         if kind in ("mention", "quote"):
             return [item(kind, notification.get("status"), me=me, host=host)]
@@ -108,13 +108,13 @@ def records(notification: Any, *, me: str, host: str) -> list[Record]:
             status = notification.get("status")
             post = own_post(status) if kind != "follow" and status is not None else None
             signal = SignalRecord(
-                source_id=f"notification:{ident}",
+                source_id=f"notification:{nid}",
                 kind=SIGNALS[kind],  # type: ignore[arg-type]
                 created_at=timestamp(notification, "created_at"),
                 author=author(notification.get("account"), host),
                 post_source_id=post.source_id if post else "",
             )
             return [post, signal] if post else [signal]
-        return [Skipped(source_id=ident, reason=f"mastodon notification type {kind[:40]!r}")]
+        return [Skipped(source_id=nid, reason=f"mastodon notification type {kind[:40]!r}")]
     except Unusable as exc:
-        return [Skipped(source_id=ident, reason=f"mastodon notification: {exc}")]
+        return [Skipped(source_id=nid, reason=f"mastodon notification: {exc}")]
