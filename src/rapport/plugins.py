@@ -26,6 +26,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "rapport.channels.importers.wxr",
     "rapport.channels.importers.disqus",
     "rapport.channels.importers.mastodon",
+    "rapport.channels.importers.x",
     "rapport.triage.default",
     "rapport.cli.commands",
     "rapport.accounts.cli",

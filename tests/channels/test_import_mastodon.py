@@ -127,7 +127,7 @@ def test_truncated_outbox_changes_nothing(workspace, tmp_path):
 def test_other_json_is_refused(workspace, tmp_path):
     path = tmp_path / "outbox.json"
     path.write_text('{"hello": [1, 2, 3]}')
-    with pytest.raises(ImportFormatError, match="has no 'orderedItems'"):
+    with pytest.raises(ImportFormatError, match="has no 'orderedItems' list"):
         _import(workspace, path)
 
 

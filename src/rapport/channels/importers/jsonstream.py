@@ -38,14 +38,14 @@ def iter_json_items(
     Raises ``ImportFormatError`` when the JSON is malformed or truncated, or when
     the key that ``prefix`` starts with never appears (a different kind of file).
     """
-    key = prefix.split(".")[0]
+    container = prefix.removesuffix("item").rstrip(".")
     where = f"{member} in the archive" if member else "the file"
     seen = False
 
     def watched() -> Iterator[tuple[str, str, Any]]:
         nonlocal seen
         for event in ijson.parse(stream, use_float=True):
-            if not seen and event[0] == key and event[1] in ("start_array", "start_map"):
+            if not seen and event[0] == container and event[1] == "start_array":
                 seen = True
             yield event
 
@@ -62,7 +62,8 @@ def iter_json_items(
             str(path), f"malformed or truncated JSON in {where}{offset()} ({_short(exc)})"
         ) from None
     if not seen:
-        raise ImportFormatError(str(path), f"{where} has no {key!r}: not the expected export")
+        what = f"has no {container!r} list" if container else "is not a JSON list"
+        raise ImportFormatError(str(path), f"{where} {what}: not the expected export")
 
 
 def _short(exc: BaseException) -> str:
