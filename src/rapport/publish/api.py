@@ -25,7 +25,9 @@ class PostIn(Schema):
     title: str = ""
     body: str = Field(..., description="Markdown")
     channels: list[int] = Field(..., description="channel ids")
-    at: datetime | Literal["now"] = Field("now", description="ISO 8601 with offset, or 'now'")
+    at: datetime | Literal["now", "queue"] = Field(
+        "now", description="ISO 8601 with offset, 'now', or 'queue' (each channel's next slot)"
+    )
     variants: dict[int, str] = Field(default_factory=dict, description="channel id → text")
     track_links: bool = False
     await_approval: bool = False

@@ -20,8 +20,8 @@ def _parse_at(value: str, tz: str) -> datetime | str:
 
     from rapport.errors import ValidationError
 
-    if value == "now":
-        return "now"
+    if value in ("now", "queue"):
+        return value
     try:
         at = datetime.fromisoformat(value)
     except ValueError:
@@ -35,7 +35,7 @@ def _parse_at(value: str, tz: str) -> datetime | str:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--workspace", "slug", required=True, help="Workspace slug.")
 @click.option("--channels", "names", required=True, help="Channel names, comma-separated.")
-@click.option("--at", "at", default="now", show_default=True, help="ISO time or 'now'.")
+@click.option("--at", "at", default="now", show_default=True, help="ISO time, 'now' or 'queue'.")
 @click.option("--title", default="", help="Title (default: the file's first '# ' heading).")
 @click.option("--track-links", is_flag=True, help="Rewrite links to tracked /l/ links.")
 def posts_create(file: Path, slug: str, names: str, at: str, title: str, track_links: bool) -> None:
@@ -91,6 +91,29 @@ def posts_list(slug: str, limit: int) -> None:
         for d in post.deliveries.all():
             error = f"\t{d.error}" if d.error else ""
             click.echo(f"\t{d.channel.name}\t{d.status}\t{d.remote_id}{error}")
+
+
+@posts.command("slot")
+@click.option("--workspace", "slug", required=True, help="Workspace slug.")
+@click.option("--channel", "name", required=True, help="Channel name.")
+@click.option("--day", required=True, help="mon, tue, ... sun")
+@click.option("--time", "at", required=True, help="Local time, e.g. 09:30")
+def posts_slot(slug: str, name: str, day: str, at: str) -> None:
+    """Add a weekly queue slot (in the workspace's time zone) to a channel.
+
+    Example: rapport posts slot --workspace bakery --channel Blog --day tue --time 09:30
+    """
+    from rapport.accounts.services import get_workspace
+    from rapport.channels.models import Channel
+    from rapport.errors import NotFound
+    from rapport.publish.queue import add_slot
+
+    ws = get_workspace(slug=slug)
+    channel = Channel.objects.filter(workspace=ws, name=name).first()
+    if channel is None:
+        raise NotFound(f"no channel named {name!r} in {slug!r}")
+    slot = add_slot(channel=channel, weekday=day, at=at)
+    click.echo(f"{channel.name}: every {day} at {slot.time:%H:%M} ({ws.timezone}).")
 
 
 @hookimpl

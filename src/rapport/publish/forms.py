@@ -13,12 +13,30 @@ from rapport.channels.models import Channel
 from rapport.publish.services import When
 
 
+class SlotForm(forms.Form):
+    channel = forms.ChoiceField()
+    weekday = forms.ChoiceField(
+        choices=list(
+            enumerate(
+                ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+            )
+        )
+    )
+    time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+
+    def __init__(self, *args: Any, channels: list[Channel], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = [(str(c.pk), c.name) for c in channels]
+
+
 class ComposeForm(forms.Form):
     title = forms.CharField(max_length=500, required=False)
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), label="Post (Markdown)")
     channels = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple, required=False)
     when = forms.ChoiceField(
-        choices=[("now", "Now"), ("at", "At a time")], initial="now", widget=forms.RadioSelect
+        choices=[("now", "Now"), ("queue", "Add to each channel's queue"), ("at", "At a time")],
+        initial="now",
+        widget=forms.RadioSelect,
     )
     at = forms.DateTimeField(
         required=False,
@@ -48,6 +66,8 @@ class ComposeForm(forms.Form):
         return data
 
     def when_value(self) -> When:
+        if self.cleaned_data.get("when") == "queue":
+            return "queue"
         if self.cleaned_data.get("when") != "at":
             return "now"
         at: datetime = self.cleaned_data["at"]

@@ -116,3 +116,21 @@ class Click(models.Model):
                 fields=["link", "day", "referrer_domain"], name="click_per_day_referrer"
             )
         ]
+
+
+class QueueSlot(models.Model):
+    """A weekly time at which a channel's queue publishes, in the workspace's time zone.
+
+    Stored as a local weekday and wall-clock time (not UTC) so that a 09:00 slot
+    stays at 09:00 across daylight-saving changes.
+    """
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="queue_slots")
+    weekday = models.PositiveSmallIntegerField(help_text="0 = Monday ... 6 = Sunday")
+    time = models.TimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "weekday", "time"], name="one_slot_per_time")
+        ]
+        ordering = ["weekday", "time"]

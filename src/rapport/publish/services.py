@@ -20,15 +20,16 @@ from rapport.channels.registry import channel_class
 from rapport.errors import ValidationError
 from rapport.publish.links import create_links
 from rapport.publish.models import Delivery, DeliveryStatus, Post, PostStatus
+from rapport.publish.queue import next_free_slot
 from rapport.publish.render import length, links_in, render
 
 PAST_GRACE = timedelta(seconds=60)
-When = datetime | Literal["now"] | None
+When = datetime | Literal["now", "queue"] | None
 
 
 def resolve_time(at: When, *, now: datetime) -> datetime:
     """``"now"``/None → now; a naive time is refused; a past time is refused."""
-    if at is None or at == "now":
+    if at is None or at == "now" or at == "queue":
         return now
     assert isinstance(at, datetime)
     if timezone.is_naive(at):
@@ -117,10 +118,13 @@ def compose_post(
             post=post,
             channel=channel,
             body=variant_for(channel, variants.get(channel.pk) or rendered.text),
-            due_at=due_at,
+            due_at=next_free_slot(channel, after=now) if at == "queue" else due_at,
         )
         for channel in channels
     ]
+    if at == "queue":
+        first = min(d.due_at for d in deliveries)
+        Post.objects.filter(pk=post.pk).update(scheduled_at=first)
     if status == PostStatus.SCHEDULED:
         _queue_on_commit(deliveries)
     post.refresh_from_db()
@@ -146,7 +150,7 @@ def approve_post(*, post: Post, now: datetime | None = None) -> Post:
         )
     due = max(post.scheduled_at or now, now)
     Post.objects.filter(pk=post.pk).update(status=PostStatus.SCHEDULED, scheduled_at=due)
-    post.deliveries.filter(status=DeliveryStatus.SCHEDULED).update(due_at=due)
+    post.deliveries.filter(status=DeliveryStatus.SCHEDULED, due_at__lt=now).update(due_at=now)
     _queue_on_commit(list(post.deliveries.filter(status=DeliveryStatus.SCHEDULED)))
     post.refresh_from_db()
     return post

@@ -6,6 +6,7 @@ app_name = "publish"
 urlpatterns = [
     path("", views.index, name="index"),
     path("compose/", views.compose, name="compose"),
+    path("slots/", views.slot, name="slot"),
     path("posts/<int:post_id>/", views.post_detail, name="post"),
     path("posts/<int:post_id>/approve/", views.approve, name="approve"),
     path("posts/<int:post_id>/deliveries/<int:delivery_id>/retry/", views.retry, name="retry"),

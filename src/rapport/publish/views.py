@@ -10,16 +10,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from rapport.accounts.models import Role
 from rapport.errors import RapportError, ValidationError
 from rapport.publish import selectors, services
-from rapport.publish.forms import ComposeForm
+from rapport.publish.forms import ComposeForm, SlotForm
+from rapport.publish.queue import add_slot, week_ahead
 from rapport.web.access import workspace_for
 
 
 def _page(request: HttpRequest, workspace, membership, form, previews=None):  # type: ignore[no-untyped-def]
+    channels = selectors.publishable_channels(workspace)
     context = {
         "workspace": workspace,
         "section": "publish",
@@ -29,6 +32,8 @@ def _page(request: HttpRequest, workspace, membership, form, previews=None):  # 
         "posts": selectors.posts_for(workspace),
         "attention": selectors.failed_deliveries(workspace)[:20],
         "previews": previews,
+        "week": week_ahead(channels, now=timezone.now()),
+        "slot_form": SlotForm(channels=channels),
     }
     return render(request, "publish/index.html", context)
 
@@ -134,3 +139,20 @@ def retry(request: HttpRequest, slug: str, post_id: int, delivery_id: int) -> Ht
     except ValidationError as exc:
         messages.error(request, str(exc))
     return redirect("publish:post", slug=workspace.slug, post_id=post.pk)
+
+
+@login_required
+@require_POST
+def slot(request: HttpRequest, slug: str) -> HttpResponse:
+    workspace, _ = workspace_for(request, slug, Role.EDITOR)
+    channels = selectors.publishable_channels(workspace)
+    form = SlotForm(request.POST, channels=channels)
+    if form.is_valid():
+        channel = next(c for c in channels if str(c.pk) == form.cleaned_data["channel"])
+        add_slot(
+            channel=channel, weekday=int(form.cleaned_data["weekday"]), at=form.cleaned_data["time"]
+        )
+        messages.success(request, f"Queue slot added to {channel.name}.")
+    else:
+        messages.error(request, "Pick a channel, a day and a time for the slot.")
+    return redirect("publish:index", slug=workspace.slug)
