@@ -83,6 +83,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         raise ConfigError(f"RAPPORT_DATA_DIR={data_dir} cannot be created: {exc.strerror}") from exc
     if not os.access(data_dir, os.W_OK):
         raise ConfigError(f"RAPPORT_DATA_DIR={data_dir} is not writable")
+    (data_dir / "static").mkdir(exist_ok=True)  # collectstatic's target; whitenoise wants it
 
     database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'rapport.sqlite3'}"
     if not database_url.startswith(("sqlite:", "postgres:", "postgresql:", "pgsql:")):
