@@ -124,6 +124,7 @@ def main() -> None:
     data_dir = tempfile.mkdtemp(prefix="rapport-bench-inbox-")
     os.environ["RAPPORT_DATA_DIR"] = data_dir
     os.environ["DJANGO_SETTINGS_MODULE"] = "rapport.settings"
+    os.environ["RAPPORT_ALLOWED_HOSTS"] = "testserver"
     os.environ.pop("DATABASE_URL", None)
     if args.database_url:
         os.environ["DATABASE_URL"] = fresh_postgres(args.database_url)
