@@ -31,7 +31,7 @@ def test_redirects_and_counts_by_day_and_referrer_domain(client, link):
     for referrer in ("https://www.mastodon.example/@ana/1", "https://mastodon.example/x", ""):
         response = client.get(f"/l/{link.code}", HTTP_REFERER=referrer)
         assert response.status_code == 302
-        assert response["Location"] == "https://shop.example/order?x=1"
+        assert response["Location"] == f"https://shop.example/order?x=1&rpt={link.code}"
     counts = dict(Click.objects.filter(link=link).values_list("referrer_domain", "count"))
     assert counts == {"mastodon.example": 2, "": 1}
     assert set(Click.objects.values_list("day", flat=True)) == {timezone.localdate()}
@@ -39,3 +39,56 @@ def test_redirects_and_counts_by_day_and_referrer_domain(client, link):
 
 def test_unknown_code_is_404(client, db):
     assert client.get("/l/nope").status_code == 404
+
+
+def report(client, body: dict, workspace, *, secret_ok: bool = True):  # type: ignore[no-untyped-def]
+    import json
+
+    from rapport.publish.conversions import signature
+
+    raw = json.dumps(body).encode()
+    signed = signature(workspace, raw) if secret_ok else "sha256=" + "0" * 64
+    return client.post(
+        "/api/conversions", raw, content_type="application/json", HTTP_X_RAPPORT_SIGNATURE=signed
+    )
+
+
+def test_signed_conversion_is_attributed_once(client, link, workspace):
+    from rapport.publish.models import Conversion
+
+    body = {
+        "workspace": "acme",
+        "link": link.code,
+        "id": "order-17",
+        "kind": "sale",
+        "value": "12.5",
+        "currency": "eur",
+    }
+    assert report(client, body, workspace).status_code == 201
+    assert report(client, body, workspace).status_code == 200  # the shop retried
+    conv = Conversion.objects.get()
+    assert conv.link == link and str(conv.value) == "12.50" and conv.currency == "EUR"
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"workspace": "acme", "id": "1", "link": "nope"}, 422),
+        ({"workspace": "acme", "link": ""}, 422),
+        ({"workspace": "nope", "id": "1"}, 404),
+    ],
+)
+def test_bad_conversion_reports(client, link, workspace, body, status):
+    assert report(client, body, workspace).status_code == status
+
+
+def test_unsigned_conversion_is_refused(client, link, workspace):
+    from rapport.publish.models import Conversion
+
+    body = {"workspace": "acme", "link": link.code, "id": "x"}
+    assert report(client, body, workspace, secret_ok=False).status_code == 403
+    assert (
+        client.post("/api/conversions", b"not json", content_type="application/json").status_code
+        == 422
+    )
+    assert not Conversion.objects.exists()

@@ -154,3 +154,28 @@ def test_xss_in_a_post_is_escaped(login_as, workspace, feed_channel):
     }
     page = client.post("/w/acme/publish/compose/", data).content.decode()
     assert "<img src=x" not in page and 'href="javascript:' not in page
+
+
+def test_post_page_shows_clicks_and_conversions_and_owner_sees_the_secret(
+    login_as, workspace, fake_channel, client
+):
+    from rapport.publish.conversions import conversion_secret
+    from rapport.publish.models import Link
+
+    post = compose_post(
+        workspace=workspace,
+        author=None,
+        title="Menu",
+        body="[Order](https://shop.example/o)",
+        channel_ids=[fake_channel.pk],
+        track_links=True,
+        at=timezone.now() + timedelta(hours=1),
+    )
+    code = Link.objects.get().code
+    client.get(f"/l/{code}")
+    owner = login_as("owner")
+    page = owner.get(f"/w/acme/publish/posts/{post.pk}/").content.decode()
+    assert f"/l/{code}" in page and "<td>1</td>" in page
+    assert conversion_secret(workspace) in owner.get("/w/acme/publish/").content.decode()
+    viewer = login_as("viewer")
+    assert conversion_secret(workspace) not in viewer.get("/w/acme/publish/").content.decode()

@@ -134,3 +134,26 @@ class QueueSlot(models.Model):
             models.UniqueConstraint(fields=["channel", "weekday", "time"], name="one_slot_per_time")
         ]
         ordering = ["weekday", "time"]
+
+
+class Conversion(models.Model):
+    """A sale or sign-up a shop or form reported for a tracked link (``POST /api/conversions``).
+
+    ``external_id`` (the shop's order or sign-up id) makes a re-sent report count once.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="conversions")
+    link = models.ForeignKey(Link, null=True, blank=True, on_delete=models.SET_NULL)
+    kind = models.CharField(max_length=40, default="conversion")
+    value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True, default="")
+    external_id = models.CharField(max_length=200)
+    day = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "external_id"], name="conversion_once_per_external_id"
+            )
+        ]

@@ -1,15 +1,19 @@
-"""Public endpoints, no sign-in: the workspace feed and tracked-link redirects."""
+"""Public endpoints, no sign-in: the workspace feed, tracked-link redirects, conversions."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
 from rapport.accounts.models import Workspace
-from rapport.errors import NotFound
+from rapport.errors import NotFound, PermissionDenied, RapportError
+from rapport.publish.conversions import SIGNATURE_HEADER, record_conversion
 from rapport.publish.feed import build_feed
 from rapport.publish.links import record_click
 
@@ -32,6 +36,36 @@ def atom_feed(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
+def with_code(url: str, code: str) -> str:
+    """The landing URL with ``rpt=<code>`` so a shop can attribute a conversion."""
+    parts = urlsplit(url)
+    query = urlencode([*parse_qsl(parts.query, keep_blank_values=True), ("rpt", code)])
+    return urlunsplit(parts._replace(query=query))
+
+
+@csrf_exempt
+@require_POST
+def conversion(request: HttpRequest) -> HttpResponse:
+    """``POST /api/conversions``: signed JSON from a shop or form (no session, no CSRF)."""
+    if len(request.body) > 10_000:
+        return JsonResponse({"detail": "payload too large"}, status=413)
+    try:
+        recorded = record_conversion(
+            body=request.body,
+            signed=request.headers.get(SIGNATURE_HEADER, ""),
+            day=timezone.localdate(),
+        )
+    except RapportError as exc:
+        status = (
+            404 if isinstance(exc, NotFound) else 403 if isinstance(exc, PermissionDenied) else 422
+        )
+        return JsonResponse({"detail": str(exc)}, status=status)
+    return JsonResponse(
+        {"id": recorded.conversion.external_id, "created": recorded.created},
+        status=201 if recorded.created else 200,
+    )
+
+
 @require_GET
 def tracked_link(request: HttpRequest, code: str) -> HttpResponse:
     try:
@@ -42,7 +76,7 @@ def tracked_link(request: HttpRequest, code: str) -> HttpResponse:
         )
     except NotFound:
         raise Http404("no such link") from None
-    response = HttpResponseRedirect(url)
+    response = HttpResponseRedirect(with_code(url, code))
     response.headers["Referrer-Policy"] = "no-referrer-when-downgrade"
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery, Sum
 
 from rapport.accounts.models import Workspace
 from rapport.channels.models import Channel
 from rapport.channels.registry import channel_classes
 from rapport.errors import NotFound
-from rapport.publish.models import Delivery, DeliveryStatus, Link, Post, PostStatus
+from rapport.publish.models import Conversion, Delivery, DeliveryStatus, Link, Post, PostStatus
 from rapport.publish.render import length, render
 
 COMPOSED = (
@@ -72,9 +72,17 @@ def link_clicks(post: Post) -> list[dict[str, object]]:
     """Per tracked link of ``post``: its URL, code and total clicks."""
     return list(
         Link.objects.filter(post=post)
-        .annotate(total=Sum("clicks__count"))
+        .annotate(
+            total=Sum("clicks__count"),
+            conversions=Subquery(
+                Conversion.objects.filter(link=OuterRef("pk"))
+                .values("link")
+                .annotate(n=Count("pk"))
+                .values("n")[:1]
+            ),
+        )
         .order_by("pk")
-        .values("url", "code", "total")
+        .values("url", "code", "total", "conversions")
     )
 
 

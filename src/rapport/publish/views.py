@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from rapport.accounts.models import Role
 from rapport.errors import RapportError, ValidationError
 from rapport.publish import selectors, services
+from rapport.publish.conversions import conversion_secret
 from rapport.publish.forms import ComposeForm, SlotForm
 from rapport.publish.queue import add_slot, week_ahead
 from rapport.web.access import workspace_for
@@ -34,6 +35,9 @@ def _page(request: HttpRequest, workspace, membership, form, previews=None):  # 
         "previews": previews,
         "week": week_ahead(channels, now=timezone.now()),
         "slot_form": SlotForm(channels=channels),
+        "conversion_secret": (
+            conversion_secret(workspace) if membership.allows(Role.OWNER) else None
+        ),
     }
     return render(request, "publish/index.html", context)
 
