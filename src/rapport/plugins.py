@@ -19,6 +19,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "rapport.channels.builtin.feed",
     "rapport.channels.builtin.webhook",
     "rapport.channels.builtin.fake",
+    "rapport.channels.builtin.newsletter",
     "rapport.channels.platforms.rss",
     "rapport.channels.platforms.wordpress",
     "rapport.channels.platforms.mastodon",

@@ -116,6 +116,29 @@ def posts_slot(slug: str, name: str, day: str, at: str) -> None:
     click.echo(f"{channel.name}: every {day} at {slot.time:%H:%M} ({ws.timezone}).")
 
 
+@posts.command("subscribe")
+@click.option("--workspace", "slug", required=True, help="Workspace slug.")
+@click.option("--channel", "name", required=True, help="Newsletter channel name.")
+@click.argument("emails", nargs=-1, required=True)
+def posts_subscribe(slug: str, name: str, emails: tuple[str, ...]) -> None:
+    """Add e-mail addresses to a newsletter channel's list.
+
+    Example: rapport posts subscribe --workspace bakery --channel Letter ana@example.com
+    """
+    from rapport.accounts.services import get_workspace
+    from rapport.channels.models import Channel
+    from rapport.errors import NotFound
+    from rapport.publish.newsletter import subscribe
+
+    ws = get_workspace(slug=slug)
+    channel = Channel.objects.filter(workspace=ws, name=name).first()
+    if channel is None:
+        raise NotFound(f"no channel named {name!r} in {slug!r}")
+    for email in emails:
+        subscribe(channel=channel, email=email)
+    click.echo(f"{len(emails)} address(es) on {channel.name}.")
+
+
 @hookimpl
 def register_commands(cli: click.Group) -> None:
     cli.add_command(posts)

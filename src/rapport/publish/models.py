@@ -157,3 +157,33 @@ class Conversion(models.Model):
                 fields=["workspace", "external_id"], name="conversion_once_per_external_id"
             )
         ]
+
+
+class Subscriber(models.Model):
+    """Someone on a newsletter channel's list; ``token`` is their unsubscribe link."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="subscribers")
+    email = models.EmailField()
+    token = models.CharField(max_length=43, unique=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "email"], name="subscriber_once_per_list")
+        ]
+
+
+class NewsletterSend(models.Model):
+    """One newsletter delivery sent to one subscriber: a retry skips those already sent."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="sends")
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delivery", "subscriber"], name="send_once_per_subscriber"
+            )
+        ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
@@ -80,3 +81,18 @@ def tracked_link(request: HttpRequest, code: str) -> HttpResponse:
     response.headers["Referrer-Policy"] = "no-referrer-when-downgrade"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@csrf_exempt  # RFC 8058 one-click POSTs come from mail providers, without a CSRF token
+def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button (link scanners must not unsubscribe anyone); POST unsubscribes."""
+    from rapport.publish.models import Subscriber
+    from rapport.publish.newsletter import unsubscribe
+
+    subscriber = Subscriber.objects.select_related("channel").filter(token=token).first()
+    if subscriber is None:
+        raise Http404("this unsubscribe link is not valid")
+    if request.method == "POST":
+        unsubscribe(token=token)
+        subscriber.refresh_from_db()
+    return render(request, "publish/unsubscribe.html", {"subscriber": subscriber})
