@@ -152,12 +152,15 @@ def main() -> None:
     workspace = Workspace.objects.create(slug="bench", name="Bench")
     rss_before = peak_rss_mb()
     started = time.perf_counter()
+    cpu = time.process_time()
     summary = run_import(workspace=workspace, kind="wxr", path=path, enqueue_triage=False)
     wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     backend = "PostgreSQL" if args.database_url else "SQLite"
     print(
         f"{backend}: {summary.items_created:,} comments, {summary.posts_created:,} posts "
-        f"in {wall:.1f} s = {summary.items_created / wall:,.0f} comments/s; "
+        f"in {wall:.1f} s = {summary.items_created / wall:,.0f} comments/s "
+        f"(CPU {cpu:.1f} s, load average {os.getloadavg()[0]:.1f}); "
         f"peak RSS {peak_rss_mb():.0f} MB (before import {rss_before:.0f} MB)"
     )
     if args.database_url:

@@ -67,4 +67,5 @@ def test_text_of_plain_text_is_itself():
 
 def test_autop_makes_paragraphs_of_plain_comments():
     assert autop("one\n\ntwo\nthree") == "<p>one</p><p>two<br>three</p>"
-    assert autop("<p>already</p>") == "<p>already</p>"
+    assert autop("<p>already</p>\n\nmore") == "<p>already</p>\n\nmore"
+    assert autop("one line") == "one line"

@@ -12,6 +12,7 @@ batch, so a field added later with a default needs no change here.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, models
@@ -70,15 +71,17 @@ class FastInsert:
             f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in names)}) "
             f"VALUES ({', '.join(['%s'] * len(names))})"
         )
-        self._adapt = [self._adapter(f) for f in self.explicit]
-        self._plain = all(a is None for a in self._adapt)
 
     @staticmethod
-    def _adapter(field: models.Field[Any, Any]) -> Any:
+    def adapter(field: models.Field[Any, Any]) -> Any:
+        """A function from a Python value to what the database takes; None: as it is."""
+        ops = connection.ops
         if isinstance(field, models.DateTimeField):
-            return connection.ops.adapt_datetimefield_value
+            return _sqlite_datetime if connection.vendor == "sqlite" else None
         if isinstance(field, models.JSONField):
-            return lambda value: connection.ops.adapt_json_value(value, field.encoder)
+            encoder, adapt_json = field.encoder, ops.adapt_json_value
+            empty = adapt_json({}, encoder)
+            return lambda v: empty if type(v) is dict and not v else adapt_json(v, encoder)
         return None
 
     def _defaults(self) -> tuple[Any, ...]:
@@ -96,20 +99,53 @@ class FastInsert:
         if not rows:
             return
         defaults = self._defaults()
-        if self._plain:
-            params = [(*row, *defaults) for row in rows]
-        else:
-            adapt = self._adapt
-            params = [
-                (
-                    row[0],
-                    *(
-                        value if a is None or value is None else a(value)
-                        for a, value in zip(adapt, row[1:], strict=True)
-                    ),
-                    *defaults,
-                )
-                for row in rows
-            ]
+        adapters = [self.adapter(f) for f in self.explicit]  # per call: per connection
+        adapt = [(i + 1, a) for i, a in enumerate(adapters) if a is not None]
+        params = []
+        for row in rows:
+            values = list(row)
+            for i, a in adapt:
+                if values[i] is not None:
+                    values[i] = a(values[i])
+            values.extend(defaults)
+            params.append(values)
         with connection.cursor() as cursor:
             cursor.executemany(self.sql, params)
+
+
+def _sqlite_datetime(value: datetime) -> str:
+    """What Django's SQLite backend stores for an aware datetime (UTC, no offset), fast."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(" ")
+
+
+def lookup(
+    model: type[models.Model],
+    columns: Sequence[str],
+    *,
+    workspace_id: int,
+    source: str,
+    source_ids: Sequence[str],
+    chunk: int = 500,
+) -> list[tuple[Any, ...]]:
+    """Rows ``(source_id, *columns)`` of ``model`` for these source ids, in plain SQL.
+
+    The ORM prepares every value of an ``IN (...)`` list one by one; ingest asks
+    for thousands of ids per batch, and the columns are simple, so SQL it is.
+    """
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    wanted = ", ".join(quote(c) for c in ("source_id", *columns))
+    found: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(source_ids), chunk):
+            part = list(source_ids[start : start + chunk])
+            marks = ", ".join(["%s"] * len(part))
+            cursor.execute(
+                f"SELECT {wanted} FROM {table} WHERE workspace_id = %s AND source = %s "
+                f"AND source_id IN ({marks})",
+                [workspace_id, source, *part],
+            )
+            found.extend(cursor.fetchall())
+    return found

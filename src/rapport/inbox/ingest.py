@@ -22,14 +22,13 @@ from django.db import transaction
 from rapport.accounts.models import Workspace
 from rapport.channels.models import Channel
 from rapport.channels.records import ItemRecord, PostRecord, Record, SignalRecord, SkippedRecord
-from rapport.inbox.bulk import FastInsert, reserve_ids
+from rapport.inbox.bulk import FastInsert, lookup, reserve_ids
 from rapport.inbox.ingest_threads import DeferredParents, ItemRef, link_batch
 from rapport.inbox.models import Item, ItemState, Signal
 from rapport.inbox.sanitize import autop, html_to_text, sanitize_html
 from rapport.people.services import IdentityResolver, author_key, record_interactions
 from rapport.publish.models import Post, PostStatus
 
-CHUNK = 500  # ids per ``IN (...)`` query: far below every backend's parameter limit
 MAX_ID = 300
 ITEM_COLUMNS = (
     "workspace_id",
@@ -151,16 +150,8 @@ class Ingestor:
             self.on_flush(self.summary)
 
     def _existing(self, model: type[Item] | type[Signal] | type[Post], ids: list[str]) -> set[str]:
-        found: set[str] = set()
-        for start in range(0, len(ids), CHUNK):
-            found.update(
-                model.objects.filter(
-                    workspace=self.workspace,
-                    source=self.source,
-                    source_id__in=ids[start : start + CHUNK],
-                ).values_list("source_id", flat=True)
-            )
-        return found
+        rows = lookup(model, (), workspace_id=self.workspace.pk, source=self.source, source_ids=ids)
+        return {row[0] for row in rows}
 
     def _flush_posts(self) -> None:
         records, self._posts = self._posts, {}
@@ -197,15 +188,12 @@ class Ingestor:
         wanted = {sid for sid in source_ids if sid}
         found = {sid: self.posts[sid] for sid in wanted if sid in self.posts}
         missing = sorted(wanted - found.keys())
-        for start in range(0, len(missing), CHUNK):
-            rows = Post.objects.filter(
-                workspace=self.workspace,
-                source=self.source,
-                source_id__in=missing[start : start + CHUNK],
-            ).values_list("source_id", "id")
-            for sid, pk in rows:
-                found[sid] = pk
-                self._remember_post(sid, pk)
+        rows = lookup(
+            Post, ("id",), workspace_id=self.workspace.pk, source=self.source, source_ids=missing
+        )
+        for sid, pk in rows:
+            found[sid] = pk
+            self._remember_post(sid, pk)
         return found
 
     def _flush_items(self) -> None:
@@ -284,15 +272,16 @@ class Ingestor:
     def _item_refs(self, source_ids: list[str]) -> dict[str, ItemRef]:
         """Look items up by source id (one query per chunk) and cache what is found."""
         found: dict[str, ItemRef] = {}
-        for start in range(0, len(source_ids), CHUNK):
-            rows = Item.objects.filter(
-                workspace=self.workspace,
-                source=self.source,
-                source_id__in=source_ids[start : start + CHUNK],
-            ).values_list("source_id", "id", "root_id", "post_id")
-            for sid, pk, root_id, post_id in rows:
-                found[sid] = ItemRef(pk, root_id or pk, post_id)
-                self._remember_item(sid, found[sid])
+        rows = lookup(
+            Item,
+            ("id", "root_id", "post_id"),
+            workspace_id=self.workspace.pk,
+            source=self.source,
+            source_ids=source_ids,
+        )
+        for sid, pk, root_id, post_id in rows:
+            found[sid] = ItemRef(pk, root_id or pk, post_id)
+            self._remember_item(sid, found[sid])
         return found
 
     def _flush_signals(self) -> None:

@@ -89,7 +89,7 @@ def autop(text: str) -> str:
     only when showing them; without this a three-paragraph comment would render
     as one run-on line. Input that already has block tags is left alone.
     """
-    if not text or _BLOCK_TAG.search(text):
+    if "\n" not in text or ("<" in text and _BLOCK_TAG.search(text)):
         return text
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text.replace("\r\n", "\n"))]
     return "".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in paragraphs if p)

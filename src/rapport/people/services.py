@@ -149,7 +149,7 @@ def record_interactions(stats: Mapping[int, tuple[int, datetime]]) -> None:
     if not stats:
         return
     table = connection.ops.quote_name(Person._meta.db_table)
-    field = Person._meta.get_field("last_interaction_at")
+    adapt = FastInsert.adapter(Person._meta.get_field("last_interaction_at")) or (lambda v: v)
     sql = (
         f"UPDATE {table} SET interactions = interactions + %s, "
         "last_interaction_at = CASE WHEN last_interaction_at IS NULL "
@@ -157,7 +157,7 @@ def record_interactions(stats: Mapping[int, tuple[int, datetime]]) -> None:
     )
     params = []
     for person_id, (count, newest) in stats.items():
-        value = field.get_db_prep_value(newest, connection)
+        value = adapt(newest)
         params.append((count, value, value, person_id))
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
