@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -107,6 +108,8 @@ def main() -> None:
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    worker_cpu = cpu.ru_utime + cpu.ru_stime
     due_ts = due.timestamp()
     late = sorted(t - due_ts for t in peer.first_arrivals().values())
     p = lambda q: late[min(len(late) - 1, int(q * len(late)))] if late else float("nan")  # noqa: E731
@@ -120,6 +123,10 @@ def main() -> None:
         print(
             f"all sent {late[-1]:.1f} s after the due instant "
             f"({len(late) / max(late[-1], 1e-9):.0f} deliveries/s)"
+        )
+        print(
+            f"worker CPU {worker_cpu:.1f} s = {1000 * worker_cpu / len(late):.1f} ms per "
+            f"delivery (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cpus)"
         )
         print(
             f"lateness p50 {p(0.5):.2f} s  p99 {p(0.99):.2f} s  max {late[-1]:.2f} s  "

@@ -182,3 +182,26 @@ def test_retry_failed_delivery_keeps_its_key(
         retry_delivery(delivery=delivery)
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SENT and delivery.idempotency_key == key
+
+
+def test_owner_resolves_an_unconfirmed_delivery(
+    workspace, fake_channel, django_capture_on_commit_callbacks
+):
+    from rapport.errors import TemporaryChannelError
+    from rapport.publish.engine import run_delivery
+    from rapport.publish.services import resolve_unconfirmed
+
+    at = timezone.now() + timedelta(minutes=1)
+    post = compose_post(
+        workspace=workspace, author=None, title="", body="x", channel_ids=[fake_channel.pk], at=at
+    )
+    delivery = post.deliveries.get()
+    FakePlatform.get("t").fail_next(TemporaryChannelError("connection reset"))
+    assert run_delivery(delivery.pk, now=at) == DeliveryStatus.UNCONFIRMED
+    resolve_unconfirmed(delivery=delivery, published=True)
+    delivery.refresh_from_db()
+    post.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT and post.status == PostStatus.PUBLISHED
+    with pytest.raises(ValidationError, match="no longer unconfirmed"):
+        resolve_unconfirmed(delivery=delivery, published=False)
+    assert FakePlatform.get("t").published == []

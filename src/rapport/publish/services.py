@@ -168,3 +168,28 @@ def retry_delivery(*, delivery: Delivery, now: datetime | None = None) -> Delive
     delivery.refresh_from_db()
     _queue_on_commit([delivery])
     return delivery
+
+
+@transaction.atomic
+def resolve_unconfirmed(
+    *, delivery: Delivery, published: bool, now: datetime | None = None
+) -> Delivery:
+    """The owner checked the account: mark an unconfirmed delivery sent, or send it again."""
+    now = now or timezone.now()
+    pending = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.UNCONFIRMED)
+    if published:
+        changed = pending.update(
+            status=DeliveryStatus.SENT, error="", sent_at=now, remote_id="confirmed by the owner"
+        )
+        if changed and not delivery.post.deliveries.exclude(status=DeliveryStatus.SENT).exists():
+            Post.objects.filter(pk=delivery.post_id).update(
+                status=PostStatus.PUBLISHED, published_at=now
+            )
+    else:
+        changed = pending.update(status=DeliveryStatus.SCHEDULED, due_at=now, error="")
+    if not changed:
+        raise ValidationError("this delivery is no longer unconfirmed")
+    delivery.refresh_from_db()
+    if not published:
+        _queue_on_commit([delivery])
+    return delivery

@@ -10,4 +10,7 @@ urlpatterns = [
     path("posts/<int:post_id>/", views.post_detail, name="post"),
     path("posts/<int:post_id>/approve/", views.approve, name="approve"),
     path("posts/<int:post_id>/deliveries/<int:delivery_id>/retry/", views.retry, name="retry"),
+    path(
+        "posts/<int:post_id>/deliveries/<int:delivery_id>/resolve/", views.resolve, name="resolve"
+    ),
 ]

@@ -160,3 +160,22 @@ def slot(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         messages.error(request, "Pick a channel, a day and a time for the slot.")
     return redirect("publish:index", slug=workspace.slug)
+
+
+@login_required
+@require_POST
+def resolve(request: HttpRequest, slug: str, post_id: int, delivery_id: int) -> HttpResponse:
+    workspace, _ = workspace_for(request, slug, Role.EDITOR)
+    post = selectors.get_post(workspace, post_id)
+    delivery = post.deliveries.filter(pk=delivery_id).first()
+    if delivery is None:
+        from django.http import Http404
+
+        raise Http404("no such delivery")
+    published = request.POST.get("published") == "yes"
+    try:
+        services.resolve_unconfirmed(delivery=delivery, published=published)
+        messages.success(request, "Marked as sent." if published else "Queued again (same key).")
+    except ValidationError as exc:
+        messages.error(request, str(exc))
+    return redirect("publish:post", slug=workspace.slug, post_id=post.pk)
