@@ -68,7 +68,8 @@ def create(n: int, url: str, lookup: str, due: datetime) -> list[int]:
         for i in range(n)
     )
     deliveries = Delivery.objects.bulk_create(
-        Delivery(post=p, channel=channel, body=p.text, due_at=due) for p in posts
+        Delivery(post=p, channel=channel, body=p.text, html=f"<p>{p.text}</p>", due_at=due)
+        for p in posts
     )
     return [d.pk for d in deliveries]
 

@@ -84,7 +84,7 @@ def outbound(delivery: Delivery) -> OutboundPost:
         idempotency_key=str(delivery.idempotency_key),
         title=post.title,
         text=delivery.body,
-        html=render(post.body, link_map=_link_map(post)).html,
+        html=delivery.html or render(post.body, link_map=_link_map(post)).html,
         url=post.url,
     )
 

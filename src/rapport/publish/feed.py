@@ -47,7 +47,8 @@ def build_feed(workspace: Workspace) -> BuiltFeed:
         entry = fg.add_entry()
         entry.id(delivery.remote_id or f"urn:uuid:{delivery.idempotency_key}")
         entry.title(post.title or delivery.body[:80] or "Untitled")
-        entry.content(render(post.body, link_map=tracked_map(post)).html, type="html")
+        html = delivery.html or render(post.body, link_map=tracked_map(post)).html
+        entry.content(html, type="html")
         entry.summary(delivery.body[:500])
         if post.url:
             entry.link(href=post.url, rel="alternate")

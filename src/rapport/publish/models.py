@@ -72,6 +72,9 @@ class Delivery(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="deliveries")
     body = models.TextField(blank=True, default="", help_text="this channel's variant")
+    html = models.TextField(
+        blank=True, default="", help_text="HTML variant, pinned at compose time (publish 0005)"
+    )
     status = models.CharField(
         max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.SCHEDULED
     )

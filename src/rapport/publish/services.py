@@ -118,6 +118,7 @@ def compose_post(
             post=post,
             channel=channel,
             body=variant_for(channel, variants.get(channel.pk) or rendered.text),
+            html=rendered.html,
             due_at=next_free_slot(channel, after=now) if at == "queue" else due_at,
         )
         for channel in channels
