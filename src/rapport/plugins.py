@@ -28,6 +28,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "rapport.channels.importers.disqus",
     "rapport.channels.importers.mastodon",
     "rapport.channels.importers.x",
+    "rapport.channels.importers.bluesky",
     "rapport.triage.default",
     "rapport.cli.commands",
     "rapport.accounts.cli",

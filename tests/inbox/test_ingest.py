@@ -215,3 +215,12 @@ def test_items_from_another_workspace_are_not_found(workspace):
     summary = ingest(workspace, [item("c2", "c1")])
     assert summary.orphans == 1
     assert Identity.objects.filter(workspace=workspace).count() == 1
+
+
+def test_post_that_comes_after_its_comments_is_attached(workspace):
+    records = [item("c1", post="late"), item("c2", "c1", post=""), item("x", post="")]
+    records.append(PostRecord(source_id="late", title="Late"))
+    ingest(workspace, records, batch_size=1)
+    late = Post.objects.get(source_id="late")
+    assert get("c1").post == late and get("c2").post == late
+    assert get("x").post is None

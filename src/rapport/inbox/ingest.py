@@ -209,6 +209,9 @@ class Ingestor:
         posts = self._post_ids(r.post_source_id for r in new.values())
         parents = {r.parent_source_id for r in new.values() if r.parent_source_id} - new.keys()
         self._item_refs(sorted(parents - self.items.keys()))
+        for sid, record in new.items():
+            if record.post_source_id and record.post_source_id not in posts:
+                self.deferred.add_post(sid, record.post_source_id)  # the post may come later
         ids = dict(zip(new, reserve_ids(Item, len(new)), strict=True))
         links = link_batch(
             parents={sid: r.parent_source_id for sid, r in new.items()},

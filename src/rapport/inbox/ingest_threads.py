@@ -16,6 +16,7 @@ from django.db.models import Q
 
 from rapport.accounts.models import Workspace
 from rapport.inbox.models import Item
+from rapport.publish.models import Post
 
 if TYPE_CHECKING:
     from rapport.inbox.ingest import IngestSummary
@@ -90,9 +91,13 @@ class DeferredParents:
         self.source = source
         self.summary = summary
         self._pairs: list[tuple[str, str]] = []
+        self._posts: list[tuple[str, str]] = []
 
     def __len__(self) -> int:
-        return len(self._pairs)
+        return len(self._pairs) + len(self._posts)
+
+    def add_post(self, item_source_id: str, post_source_id: str) -> None:
+        self._posts.append((item_source_id, post_source_id))
 
     def add(self, child_source_id: str, parent_source_id: str) -> None:
         self._pairs.append((child_source_id, parent_source_id))
@@ -103,6 +108,7 @@ class DeferredParents:
         With ``final`` the replies whose parent never came stay thread starts and
         are counted as orphans; otherwise they wait for a later call.
         """
+        self._fix_posts(final=final)
         pairs, self._pairs = self._pairs, []
         linked = 0
         for child_sid, parent_sid in pairs:
@@ -131,6 +137,26 @@ class DeferredParents:
                 )
             linked += 1
         return linked
+
+    def _fix_posts(self, *, final: bool) -> None:
+        """Attach items to posts that came after them; their threads follow."""
+        pairs, self._posts = self._posts, []
+        for item_sid, post_sid in pairs:
+            post_id = (
+                Post.objects.filter(
+                    workspace=self.workspace, source=self.source, source_id=post_sid
+                )
+                .values_list("id", flat=True)
+                .first()
+            )
+            if post_id is None:
+                if not final:
+                    self._posts.append((item_sid, post_sid))
+                continue
+            child = self._ref(item_sid)
+            if child is not None:
+                Item.objects.filter(pk=child.id).update(post_id=post_id)
+                Item.objects.filter(root_id=child.id, post__isnull=True).update(post_id=post_id)
 
     def _ref(self, source_id: str) -> ItemRef | None:
         row = (
