@@ -162,9 +162,13 @@ def test_owner_imports_triages_corrects_and_replies_in_a_real_browser(
     shot(page, "inbox")
     assert_no_script_ran(page)
 
-    # The hostile comment is shown as text; none of its script runs, even when clicked.
-    page.get_by_text("Is this safe?").click()
-    page.wait_for_url(f"**/w/acme/inbox/{item_id('777')}/")
+    # The hostile comment is shown as text wherever triage put it, and on its own page;
+    # none of its script runs, even when its link is clicked.
+    for tab in ("main", "appreciation", "spam", "done"):
+        page.goto(f"{base}/w/acme/inbox/?tab={tab}")
+        assert_no_script_ran(page)
+    page.goto(f"{base}/w/acme/inbox/{item_id('777')}/")
+    page.get_by_text("Is this safe?").wait_for()
     page.get_by_text("my site").click()
     page.wait_for_timeout(300)
     shot(page, "hostile")
@@ -195,4 +199,21 @@ def test_owner_imports_triages_corrects_and_replies_in_a_real_browser(
     page.get_by_role("heading", name="Needs reply").wait_for()
     assert page.get_by_text("Does the rye loaf contain any wheat?").count() == 0
     assert page.get_by_text("keeps for a week").is_visible()
+    assert_no_script_ran(page)
+
+    # The people behind the comments, and the report, show the same work.
+    page.get_by_role("link", name="People", exact=True).click()
+    page.get_by_role("link", name="Carl").click()
+    page.get_by_text("You replied").wait_for()
+    assert page.get_by_text("No wheat at all").is_visible()
+    shot(page, "person")
+    page.get_by_role("link", name="Report", exact=True).click()
+    page.get_by_role("link", name="Last 90 days").click()
+    answered = page.locator(".figure", has_text="Answered").first
+    assert answered.locator(".value").inner_text() == "1"  # answered today, asked in 2024
+    page.fill("input[name=start]", "2024-03-01")
+    page.fill("input[name=end]", "2024-03-31")
+    page.get_by_role("button", name="Show").click()
+    page.get_by_text("people wrote in this period").wait_for()
+    shot(page, "report")
     assert_no_script_ran(page)

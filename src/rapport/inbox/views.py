@@ -48,7 +48,7 @@ def _groups(tab: Tab, rows: list[Row], after: str | None) -> list[tuple[str | No
 
 
 def _badge(count: int, cap: int) -> str:
-    return "" if not count else f"{cap - 1}+" if count >= cap else str(count)
+    return "" if not count else f"{cap}+" if count >= cap else str(count)
 
 
 def _tab_links(counts: TabCounts) -> list[tuple[str, str, str]]:
