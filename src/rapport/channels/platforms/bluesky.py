@@ -1,1 +1,204 @@
-"""To be written."""
+"""Bluesky (AT Protocol, through the ``atproto`` SDK): mentions, replies and quotes in.
+
+``config``: ``handle`` and ``service`` (the PDS, default ``https://bsky.social``);
+``secrets``: ``app_password`` and ``session`` (the SDK's session string).
+
+Sessions rotate: every refresh returns a new refresh token and retires the
+old one, so each new session is saved at once through ``save_secrets`` (set
+by ``channels.services.open_channel``), or the next poll would find its token
+dead and ask for a reconnect. A stored session that the server refuses falls
+back to the app password before anyone is bothered.
+
+Notifications are read newest first as plain JSON (not the SDK's models, so
+one odd notification is skipped instead of failing the page) until the ones
+already seen; the cursor is the newest ``indexedAt`` seen. Ingest is
+idempotent, so notifications at exactly that instant are read again safely.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from atproto import Client, SessionEvent, models
+from atproto_client import exceptions as at
+
+from rapport.channels import ratelimit
+from rapport.channels.base import Channel
+from rapport.channels.platforms import bluesky_records
+from rapport.channels.platforms._http import error_for
+from rapport.channels.records import FetchResult, PublishResult, Record, ReplyTarget, SkippedRecord
+from rapport.errors import ChannelAuthError, TemporaryChannelError, ValidationError
+from rapport.hookspecs import hookimpl
+
+AUTH_ERRORS = {"ExpiredToken", "InvalidToken", "AuthenticationRequired", "AccountTakedown"}
+PAGE = 100
+
+
+class BlueskyChannel(Channel):
+    kind = "bluesky"
+    label = "Bluesky"
+    max_length = 300
+    can_fetch = True
+    can_reply = True
+    needs_credentials = True
+    config_fields = ("handle", "service")
+    secret_fields = ("app_password", "session")
+    max_pages = 10
+    save_secrets: Callable[..., None] | None = None
+
+    @classmethod
+    def validate_config(cls, config: dict[str, Any], secrets: dict[str, Any]) -> None:
+        if not str(config.get("handle", "")).strip():
+            raise ValidationError("the Bluesky handle is needed", field="handle")
+        if not (secrets.get("app_password") or secrets.get("session")):
+            raise ValidationError("an app password is needed", field="app_password")
+
+    @property
+    def service(self) -> str:
+        return str(self.config.get("service") or "https://bsky.social").rstrip("/")
+
+    def _session_changed(self, event: SessionEvent, session: Any) -> None:
+        if event in (SessionEvent.CREATE, SessionEvent.REFRESH):
+            self.secrets["session"] = session.encode()
+            if self.save_secrets is not None:
+                self.save_secrets(secrets={"session": self.secrets["session"]})
+
+    @property
+    def client(self) -> Client:
+        if not hasattr(self, "_client"):
+            client = Client(base_url=f"{self.service}/xrpc")
+            client.on_session_change(self._session_changed)
+            with self._errors():
+                self._login(client)
+            self._client = client
+        return self._client
+
+    def _login(self, client: Client) -> None:
+        session = str(self.secrets.get("session") or "")
+        if session:
+            try:
+                client.login(session_string=session, fetch_bsky_profile=False)
+                return
+            except (at.UnauthorizedError, at.BadRequestError):
+                if not self.secrets.get("app_password"):
+                    raise  # nothing to fall back on: needs reconnect
+        handle = str(self.config.get("handle", ""))
+        client.login(handle, str(self.secrets.get("app_password", "")), fetch_bsky_profile=False)
+
+    @property
+    def did(self) -> str:
+        return str(self.client._session.did)  # type: ignore[union-attr]
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        label = f"Bluesky at {self.service}"
+        try:
+            yield
+        except at.NetworkError as exc:
+            raise TemporaryChannelError(f"could not reach {label}") from exc
+        except at.RequestErrorBase as exc:
+            response = exc.response
+            if response is None:
+                raise TemporaryChannelError(f"{label} failed") from exc
+            code = getattr(response.content, "error", "") or ""
+            if response.status_code == 400 and code in AUTH_ERRORS:
+                raise ChannelAuthError(f"{label} refused the session ({code})") from exc
+            error = error_for(response.status_code, response.headers or {}, label)
+            raise error or TemporaryChannelError(f"{label} failed") from exc
+        except at.LoginRequiredError as exc:
+            raise ChannelAuthError(f"{label}: not logged in") from exc
+
+    def _query(self, nsid: str, params: Any) -> Any:
+        """The raw JSON answer (the SDK's models would fail a whole page on one odd item)."""
+        with self._errors():
+            response = self.client.invoke_query(nsid, params=params)
+        if not isinstance(response.content, dict):
+            raise TemporaryChannelError(f"Bluesky sent an answer to {nsid} that is not JSON")
+        self.exhausted = ratelimit.exhausted(response.headers or {})
+        return response.content
+
+    def fetch(self, cursor: str) -> FetchResult:
+        seen = _read_cursor(cursor)
+        newest, records, page_cursor = seen, [], None
+        me = self.did
+        for page in range(self.max_pages):
+            params = models.AppBskyNotificationListNotifications.Params(
+                limit=PAGE, cursor=page_cursor
+            )
+            body = self._query("app.bsky.notification.listNotifications", params)
+            notifications = body.get("notifications")
+            if not isinstance(notifications, list):
+                break
+            reached = False
+            for n in notifications:
+                indexed = str(n.get("indexedAt", "")) if isinstance(n, dict) else ""
+                if seen and indexed and indexed < seen:
+                    reached = True
+                    continue
+                records.extend(bluesky_records.records(n, me=me))
+                newest = max(newest, indexed) if indexed else newest
+            page_cursor = body.get("cursor")
+            if reached or not notifications or not isinstance(page_cursor, str):
+                break
+            if page == self.max_pages - 1 and seen:
+                records.append(
+                    SkippedRecord(
+                        source_id="?",
+                        reason="too many notifications in one poll; the oldest were not read",
+                    )
+                )
+        records[:0] = self._own_posts(records, me)
+        return FetchResult(records=records, cursor=json.dumps({"seen": newest}) if newest else "")
+
+    def _own_posts(self, records: list[Record], me: str) -> list[Record]:
+        """The account's posts that items and signals point at, to show what was answered."""
+        uris = sorted(
+            {
+                u
+                for r in records
+                if (u := getattr(r, "post_source_id", "")) and bluesky_records.did_of(u) == me
+            }
+        )
+        found: list[Record] = []
+        for start in range(0, len(uris), 25):
+            params = models.AppBskyFeedGetPosts.Params(uris=uris[start : start + 25])
+            body = self._query("app.bsky.feed.getPosts", params)
+            posts = body.get("posts")
+            found.extend(bluesky_records.own_post(p) for p in posts if isinstance(posts, list))
+        return found
+
+    def reply(self, target: ReplyTarget, text: str) -> PublishResult:
+        """Reply under ``target`` with a proper reply ref: its own parent, its thread's root."""
+        params = models.AppBskyFeedGetPosts.Params(uris=[target.source_id])
+        [view] = self._query("app.bsky.feed.getPosts", params)["posts"]
+        parent = models.ComAtprotoRepoStrongRef.Main(uri=view["uri"], cid=view["cid"])
+        thread = view.get("record", {}).get("reply") or {}
+        root_ref = thread.get("root") if isinstance(thread.get("root"), dict) else None
+        root = (
+            models.ComAtprotoRepoStrongRef.Main(uri=root_ref["uri"], cid=root_ref["cid"])
+            if root_ref
+            else parent
+        )
+        with self._errors():
+            created = self.client.send_post(
+                text,
+                profile_identify=self.did,
+                reply_to=models.AppBskyFeedPost.ReplyRef(parent=parent, root=root),
+            )
+        return PublishResult(remote_id=created.uri, remote_url=bluesky_records.web_url(created.uri))
+
+
+def _read_cursor(cursor: str) -> str:
+    try:
+        value = json.loads(cursor) if cursor else {}
+    except ValueError:
+        return ""
+    return str(value.get("seen", "")) if isinstance(value, dict) else ""
+
+
+@hookimpl
+def register_channels(register: Any) -> None:
+    register(BlueskyChannel)
