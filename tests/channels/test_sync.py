@@ -157,3 +157,24 @@ def test_new_items_are_triaged_after_commit(
         sync.sync_channel(channel_id=channel.pk)
         assert triaged == []  # not before the rows are committed
     assert triaged == [workspace.pk]
+
+
+def test_cli_sync_polls_a_workspace_and_prints_a_summary(workspace):
+    from click.testing import CliRunner
+
+    from rapport.cli import build_cli
+
+    channel, platform = fake(workspace)
+    platform.inbound += [comment(1), SkippedRecord(source_id="x", reason="no text")]
+    _, broken_platform = fake(workspace, "Broken")
+    broken_platform.fail_next(ChannelAuthError("token revoked"))
+    result = CliRunner().invoke(build_cli(), ["channels", "sync", "--workspace", "acme"])
+    assert result.exit_code == 1  # one channel needs the owner
+    assert f"{channel.pk}\tFake\tok\t1 new item(s)" in result.output
+    assert "skipped 1: no text" in result.output
+    assert "token revoked — reconnect" in result.output
+    assert "2 channel(s) polled, 1 new item(s)." in result.output
+
+    one = CliRunner().invoke(build_cli(), ["channels", "sync", str(channel.pk)])
+    assert one.exit_code == 0 and "0 new item(s)" in one.output
+    assert CliRunner().invoke(build_cli(), ["channels", "sync"]).exit_code == 2

@@ -1,1 +1,87 @@
-"""To be written."""
+"""``rapport channels sync``: poll channels now, with progress and a summary.
+
+Added to the ``channels`` group that ``channels/cli.py`` creates (``trylast``
+so that group exists by then); when it does not, a ``channels`` group is made
+here so the command is never lost.
+"""
+
+from __future__ import annotations
+
+import click
+
+from rapport.hookspecs import hookimpl
+
+
+@click.command("sync")
+@click.argument("channel_id", type=int, required=False)
+@click.option("--workspace", "slug", help="Poll every active channel of this workspace.")
+def channels_sync(channel_id: int | None, slug: str | None) -> None:
+    """Fetch what is new on one channel, or on every channel of a workspace.
+
+    \b
+    Examples:
+      rapport channels sync 3
+      rapport channels sync --workspace bakery
+    """
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from rapport.accounts.services import get_workspace
+    from rapport.channels.models import Channel, ChannelStatus
+    from rapport.channels.registry import channel_classes
+    from rapport.channels.sync import SyncSummary, sync_channel
+    from rapport.errors import NotFound, ValidationError
+
+    if (channel_id is None) == (slug is None):
+        raise ValidationError("give a channel id or --workspace SLUG (one of the two)")
+    if channel_id is not None:
+        channels = list(Channel.objects.filter(pk=channel_id))
+        if not channels:
+            raise NotFound(f"no channel {channel_id}; see `rapport channels list --workspace SLUG`")
+    else:
+        fetching = [k for k, cls in channel_classes().items() if cls.can_fetch]
+        channels = list(
+            Channel.objects.filter(
+                workspace=get_workspace(slug=slug), status=ChannelStatus.ACTIVE, kind__in=fetching
+            ).order_by("name")
+        )
+    console = Console(stderr=True)
+    results: list[tuple[Channel, SyncSummary]] = []
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console) as bar:
+        task = bar.add_task("", total=len(channels))
+        for channel in channels:
+            bar.update(task, description=f"polling {channel.name} ({channel.kind})")
+            results.append((channel, sync_channel(channel_id=channel.pk)))
+            bar.advance(task)
+    failed = 0
+    for channel, s in results:
+        line = (
+            f"{channel.pk}\t{channel.name}\t{s.outcome}\t{s.items_created} new item(s), "
+            f"{s.signals_created} signal(s), {s.posts_created} post(s), "
+            f"{s.already_present} already here, {s.skipped.total()} skipped"
+        )
+        colour = {"ok": None, "skipped": "yellow", "rate_limited": "yellow"}.get(s.outcome, "red")
+        click.secho(line, fg=colour)
+        for reason, count in s.skipped.most_common(5):
+            click.echo(f"\t  skipped {count}: {reason}")
+        if s.message:
+            click.secho(f"\t  {s.message}", fg=colour)
+        failed += s.outcome in ("failed", "needs_reconnect")
+    total = sum(s.items_created for _, s in results)
+    click.echo(f"{len(results)} channel(s) polled, {total} new item(s).")
+    if failed:
+        raise SystemExit(1)
+
+
+@hookimpl(trylast=True)
+def register_commands(cli: click.Group) -> None:
+    group = cli.commands.get("channels")
+    if not isinstance(group, click.Group):
+
+        @click.group("channels")
+        def channels() -> None:
+            """Channels (accounts on platforms)."""
+
+        group = channels
+        cli.add_command(group)
+    group.add_command(channels_sync)
