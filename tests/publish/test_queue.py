@@ -87,3 +87,30 @@ def test_week_ahead_on_the_page(login_as, berlin, fake_channel):
     assert response.status_code == 302
     page = client.get("/w/acme/publish/").content.decode()
     assert "The week ahead" in page and "09:30" in page and "free" in page
+
+
+def test_share_next_takes_the_first_slot_and_moves_the_queue_down(berlin, fake_channel):
+    now = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)  # Monday
+    add_slot(channel=fake_channel, weekday="tue", at="09:00")
+    add_slot(channel=fake_channel, weekday="thu", at="09:00")
+
+    def post(title, at):  # type: ignore[no-untyped-def]
+        return compose_post(
+            workspace=berlin,
+            author=None,
+            title=title,
+            body="x",
+            channel_ids=[fake_channel.pk],
+            at=at,
+            now=now,
+        )
+
+    post("A", "queue")
+    post("B", "queue")
+    post("N", "next")
+    due = {d.post.title: d.due_at for d in fake_channel.deliveries.select_related("post")}
+    assert due == {
+        "N": datetime(2027, 1, 5, 8, 0, tzinfo=UTC),
+        "A": datetime(2027, 1, 7, 8, 0, tzinfo=UTC),
+        "B": datetime(2027, 1, 12, 8, 0, tzinfo=UTC),
+    }

@@ -25,8 +25,10 @@ class PostIn(Schema):
     title: str = ""
     body: str = Field(..., description="Markdown")
     channels: list[int] = Field(..., description="channel ids")
-    at: datetime | Literal["now", "queue"] = Field(
-        "now", description="ISO 8601 with offset, 'now', or 'queue' (each channel's next slot)"
+    at: datetime | Literal["now", "queue", "next"] = Field(
+        "now",
+        description="ISO 8601 with offset, 'now', 'queue' (each channel's next free slot) "
+        "or 'next' (each channel's first slot; the queue moves down)",
     )
     variants: dict[int, str] = Field(default_factory=dict, description="channel id → text")
     track_links: bool = False

@@ -20,7 +20,7 @@ def _parse_at(value: str, tz: str) -> datetime | str:
 
     from rapport.errors import ValidationError
 
-    if value in ("now", "queue"):
+    if value in ("now", "queue", "next"):
         return value
     try:
         at = datetime.fromisoformat(value)
@@ -35,7 +35,9 @@ def _parse_at(value: str, tz: str) -> datetime | str:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--workspace", "slug", required=True, help="Workspace slug.")
 @click.option("--channels", "names", required=True, help="Channel names, comma-separated.")
-@click.option("--at", "at", default="now", show_default=True, help="ISO time, 'now' or 'queue'.")
+@click.option(
+    "--at", "at", default="now", show_default=True, help="ISO time, 'now', 'queue' or 'next'."
+)
 @click.option("--title", default="", help="Title (default: the file's first '# ' heading).")
 @click.option("--track-links", is_flag=True, help="Rewrite links to tracked /l/ links.")
 def posts_create(file: Path, slug: str, names: str, at: str, title: str, track_links: bool) -> None:

@@ -34,7 +34,12 @@ class ComposeForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), label="Post (Markdown)")
     channels = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple, required=False)
     when = forms.ChoiceField(
-        choices=[("now", "Now"), ("queue", "Add to each channel's queue"), ("at", "At a time")],
+        choices=[
+            ("now", "Now"),
+            ("queue", "Add to each channel's queue"),
+            ("next", "Share next (first slot; the queue moves down)"),
+            ("at", "At a time"),
+        ],
         initial="now",
         widget=forms.RadioSelect,
     )
@@ -66,8 +71,8 @@ class ComposeForm(forms.Form):
         return data
 
     def when_value(self) -> When:
-        if self.cleaned_data.get("when") == "queue":
-            return "queue"
+        if self.cleaned_data.get("when") in ("queue", "next"):
+            return self.cleaned_data["when"]  # type: ignore[no-any-return]
         if self.cleaned_data.get("when") != "at":
             return "now"
         at: datetime = self.cleaned_data["at"]

@@ -70,6 +70,42 @@ def next_free_slot(channel: Channel, *, after: datetime) -> datetime:
     )
 
 
+def share_next(channel: Channel, *, after: datetime) -> datetime:
+    """The channel's first slot; what is queued there and after moves down one slot.
+
+    Only ``scheduled`` deliveries move (a conditional UPDATE each); their old huey
+    task then finds them not yet due and does nothing.
+    """
+    from django.db import transaction
+
+    from rapport.publish.tasks import enqueue_delivery
+
+    queued = {
+        d.due_at: d
+        for d in Delivery.objects.filter(
+            channel=channel, due_at__gt=after, status=DeliveryStatus.SCHEDULED
+        )
+    }
+    slots = occurrences(channel, after=after, days=HORIZON_DAYS)
+    first = next(slots, None)
+    if first is None:
+        raise ValidationError(f"{channel.name} has no queue slots; add weekly slots", field="at")
+    chain, when = [], first
+    while when in queued:
+        chain.append(queued[when])
+        when = next(slots, None)
+        if when is None:
+            raise ValidationError(f"{channel.name}'s queue is full", field="at")
+    targets = [d.due_at for d in chain[1:]] + [when]
+    for delivery, target in reversed(list(zip(chain, targets, strict=True))):
+        moved = Delivery.objects.filter(
+            pk=delivery.pk, status=DeliveryStatus.SCHEDULED, due_at=delivery.due_at
+        ).update(due_at=target)
+        if moved:
+            transaction.on_commit(lambda d=delivery.pk, t=target: enqueue_delivery(d, t))
+    return first
+
+
 @dataclass(frozen=True, slots=True)
 class SlotView:
     when: datetime

@@ -20,16 +20,16 @@ from rapport.channels.registry import channel_class
 from rapport.errors import ValidationError
 from rapport.publish.links import create_links
 from rapport.publish.models import Delivery, DeliveryStatus, Post, PostStatus
-from rapport.publish.queue import next_free_slot
+from rapport.publish.queue import next_free_slot, share_next
 from rapport.publish.render import length, links_in, render
 
 PAST_GRACE = timedelta(seconds=60)
-When = datetime | Literal["now", "queue"] | None
+When = datetime | Literal["now", "queue", "next"] | None
 
 
 def resolve_time(at: When, *, now: datetime) -> datetime:
     """``"now"``/None → now; a naive time is refused; a past time is refused."""
-    if at is None or at == "now" or at == "queue":
+    if at is None or at in ("now", "queue", "next"):
         return now
     assert isinstance(at, datetime)
     if timezone.is_naive(at):
@@ -119,17 +119,25 @@ def compose_post(
             channel=channel,
             body=variant_for(channel, variants.get(channel.pk) or rendered.text),
             html=rendered.html,
-            due_at=next_free_slot(channel, after=now) if at == "queue" else due_at,
+            due_at=_due(channel, at, due_at, now),
         )
         for channel in channels
     ]
-    if at == "queue":
+    if at in ("queue", "next"):
         first = min(d.due_at for d in deliveries)
         Post.objects.filter(pk=post.pk).update(scheduled_at=first)
     if status == PostStatus.SCHEDULED:
         _queue_on_commit(deliveries)
     post.refresh_from_db()
     return post
+
+
+def _due(channel: Channel, at: When, due_at: datetime, now: datetime) -> datetime:
+    if at == "queue":
+        return next_free_slot(channel, after=now)
+    if at == "next":
+        return share_next(channel, after=now)
+    return due_at
 
 
 def _queue_on_commit(deliveries: list[Delivery]) -> None:
