@@ -44,6 +44,9 @@ def main() -> None:
     parser.add_argument("--kill-for", type=float, default=60.0, help="seconds of kills")
     parser.add_argument("--timeout", type=float, default=400.0)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--peer-delay", type=float, default=0.05, help="seconds the peer holds each answer"
+    )
     args = parser.parse_args()
     random.seed(args.seed)
     setup(tempfile.mkdtemp(prefix="rapport-bench-chaos-"))
@@ -52,7 +55,7 @@ def main() -> None:
     from rapport.publish.sweep import sweep
     from rapport.publish.tasks import deliver
 
-    peer = BenchPeer()
+    peer = BenchPeer(delay=args.peer_delay)
     due = datetime.now(UTC) + timedelta(seconds=15)
     ids = create(args.n, f"{peer.base}/hook", f"{peer.base}/lookup", due)
     for delivery_id in ids:
@@ -95,6 +98,7 @@ def main() -> None:
     )
     recovered = Delivery.objects.filter(pk__in=ids, attempts__gt=1).count()
     print(f"database: {dict(statuses)}; {recovered} needed more than one attempt")
+    print(f"peer: answer delay {args.peer_delay} s, lookups answered {peer.lookups}")
     print(f"peer: arrived {arrived}, lost {lost}, duplicate POSTs {duplicates}")
     ok = lost == 0 and duplicates == 0 and statuses == Counter({DeliveryStatus.SENT: args.n})
     print("PASS" if ok else "FAIL")

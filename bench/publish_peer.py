@@ -17,8 +17,10 @@ from urllib.parse import parse_qs, urlsplit
 
 
 class BenchPeer:
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay  # seconds between recording a POST and answering it
         self.arrivals: dict[str, list[float]] = defaultdict(list)
+        self.lookups = 0
         self.lock = threading.Lock()
         peer = self
 
@@ -42,12 +44,15 @@ class BenchPeer:
                 key = self.headers.get("Idempotency-Key", "")
                 with peer.lock:
                     peer.arrivals[key].append(time.time())
+                if peer.delay:
+                    time.sleep(peer.delay)  # a kill now loses the answer, not the post
                 self._answer(200, {"id": key})
 
             def do_GET(self) -> None:
                 key = parse_qs(urlsplit(self.path).query).get("key", [""])[0]
                 with peer.lock:
                     found = key in peer.arrivals
+                    peer.lookups += 1
                 self._answer(200 if found else 404, {"id": key} if found else {})
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -141,3 +141,18 @@ def test_sweep_does_not_fire_old_batches(workspace, fake_channel):
     assert delivery.status == DeliveryStatus.FAILED
     assert "reschedule" in delivery.error
     assert FakePlatform.get("t").published == []
+
+
+def test_sweep_leaves_posts_awaiting_approval_alone(workspace, fake_channel):
+    at = timezone.now() + timedelta(minutes=5)
+    post = compose_post(
+        workspace=workspace,
+        author=None,
+        title="",
+        body="x",
+        channel_ids=[fake_channel.pk],
+        at=at,
+        await_approval=True,
+    )
+    assert sweep(at + timedelta(days=2), grace=timedelta(0)) == []
+    assert post.deliveries.get().status == DeliveryStatus.SCHEDULED

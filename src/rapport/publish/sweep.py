@@ -53,11 +53,20 @@ def release_held(now: datetime) -> int:
 
 
 def expire_missed(now: datetime) -> int:
-    """Never-tried deliveries far past their time fail visibly instead of firing late."""
+    """Never-tried deliveries far past their time fail visibly instead of firing late.
+
+    Posts still awaiting approval are left alone: approving one moves its time to now.
+    """
     late = now - max_lateness()
-    return Delivery.objects.filter(
-        status=DeliveryStatus.SCHEDULED, attempts=0, due_at__lt=late
-    ).update(
+    ids = list(
+        Delivery.objects.filter(
+            status=DeliveryStatus.SCHEDULED,
+            attempts=0,
+            due_at__lt=late,
+            post__status__in=(PostStatus.SCHEDULED, PostStatus.PUBLISHED),
+        ).values_list("pk", flat=True)
+    )
+    return Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SCHEDULED, attempts=0).update(
         status=DeliveryStatus.FAILED,
         error=f"missed its time by more than {max_lateness()} (the worker was not running); "
         "not sent so that old posts do not fire at once; reschedule it",
