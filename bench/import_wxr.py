@@ -3,7 +3,7 @@
     .venv/bin/python bench/import_wxr.py --n 1000000
     .venv/bin/python bench/import_wxr.py --n 100000 --database-url postgres://postgres@127.0.0.1:5432/bench
 
-Generates a WXR file (posts of 1,000 comments; a fifth of the comments answer
+Generates a WXR file (posts of 1,000 comments, in time order; a fifth of the comments answer
 an earlier one; one in twenty is the owner's reply; authors repeat), imports it
 into a fresh data directory (SQLite) or the given PostgreSQL database, and prints
 comments/s, wall time and peak RSS. The target: 1,000,000 comments in <= 120 s
@@ -19,6 +19,7 @@ import resource
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 HEADER = """<?xml version="1.0" encoding="UTF-8" ?>
@@ -30,6 +31,7 @@ HEADER = """<?xml version="1.0" encoding="UTF-8" ?>
 <wp:author><wp:author_id>1</wp:author_id><wp:author_login><![CDATA[owner]]></wp:author_login>
 <wp:author_email><![CDATA[owner@bench.example]]></wp:author_email></wp:author>
 """
+START = datetime(2024, 1, 1)  # comments every 30 s: a busy blog's year, in order
 WORDS = [
     "bread",
     "flour",
@@ -91,7 +93,7 @@ def generate(path: Path, n: int, per_post: int = 1000, seed: int = 7) -> None:
                 name = "Owner" if own else f"Person {who}"
                 body = " ".join(rng.choices(WORDS, k=rng.randint(5, 40)))
                 approved = "spam" if rng.random() < 0.03 else "1"
-                sec = comment_id % 86400
+                when = (START + timedelta(seconds=30 * comment_id)).strftime("%Y-%m-%d %H:%M:%S")
                 out.write(
                     "<wp:comment>"
                     f"<wp:comment_id>{comment_id}</wp:comment_id>"
@@ -99,8 +101,8 @@ def generate(path: Path, n: int, per_post: int = 1000, seed: int = 7) -> None:
                     f"<wp:comment_author_email><![CDATA[{email}]]></wp:comment_author_email>"
                     f"<wp:comment_author_url>https://example.org/{who}</wp:comment_author_url>"
                     "<wp:comment_author_IP><![CDATA[192.0.2.1]]></wp:comment_author_IP>"
-                    f"<wp:comment_date><![CDATA[2024-02-01 {sec // 3600:02d}:{sec // 60 % 60:02d}:{sec % 60:02d}]]></wp:comment_date>"
-                    f"<wp:comment_date_gmt><![CDATA[2024-02-01 {sec // 3600:02d}:{sec // 60 % 60:02d}:{sec % 60:02d}]]></wp:comment_date_gmt>"
+                    f"<wp:comment_date><![CDATA[{when}]]></wp:comment_date>"
+                    f"<wp:comment_date_gmt><![CDATA[{when}]]></wp:comment_date_gmt>"
                     f"<wp:comment_content><![CDATA[{body}?\n\nThanks, <b>{name}</b>]]></wp:comment_content>"
                     f"<wp:comment_approved><![CDATA[{approved}]]></wp:comment_approved>"
                     "<wp:comment_type><![CDATA[comment]]></wp:comment_type>"

@@ -18,6 +18,9 @@ import ijson
 
 from rapport.errors import ImportFormatError
 
+#: No real export nests deeper than a dozen levels; hostile ones try thousands.
+MAX_DEPTH = 64
+
 #: What a broken archive member can raise while it is being read.
 STREAM_ERRORS = (
     ijson.JSONError,
@@ -44,9 +47,19 @@ def iter_json_items(
 
     def watched() -> Iterator[tuple[str, str, Any]]:
         nonlocal seen
+        depth = 0
         for event in ijson.parse(stream, use_float=True):
-            if not seen and event[0] == container and event[1] == "start_array":
-                seen = True
+            kind = event[1]
+            if kind in ("start_map", "start_array"):
+                depth += 1
+                if depth > MAX_DEPTH:  # ijson's builder grows quadratically with depth
+                    raise ImportFormatError(
+                        str(path), f"JSON nested deeper than {MAX_DEPTH} levels in {where}"
+                    )
+                if not seen and kind == "start_array" and event[0] == container:
+                    seen = True
+            elif kind in ("end_map", "end_array"):
+                depth -= 1
             yield event
 
     def offset() -> str:

@@ -131,7 +131,7 @@ def _owner(raw: bytes | None) -> AuthorRecord | None:
         data = json.loads(text[text.index("=") + 1 :] if "=" in text.split("[", 1)[0] else text)
         account = data[0]["account"]
         username, account_id = str(account["username"]), str(account.get("accountId") or "")
-    except (ValueError, KeyError, IndexError, TypeError):
+    except (ValueError, KeyError, IndexError, TypeError, RecursionError):
         return None
     return AuthorRecord(
         platform="x",
