@@ -30,7 +30,7 @@ def import_group() -> None:
 def _command_for(kind: str, label: str) -> click.Command:
     @click.command(
         name=kind,
-        help=f"Import a {label or kind} archive.\n\n"
+        help=f"Import an archive: {label or kind}.\n\n"
         f"Example: rapport import {kind} PATH --workspace default",
     )
     @click.argument("path", type=click.Path(exists=True, path_type=Path))
