@@ -1,9 +1,152 @@
-"""Workspace models: learning from the owner's corrections (filled in later)."""
+"""Workspace models: learning from the owner's corrections, on top of the base model.
+
+A workspace model is a small softmax over the four labels whose inputs are the
+base model's log-probabilities plus hashed words of the item (``2**14``
+columns), so it can shift the base model's judgement where this owner sees
+things differently ("questions about opening hours are chit-chat to me") while
+keeping everything the base model knows. It is fitted on the owner's
+corrections, and it becomes the workspace's model only when it scores better
+than the current one (base or previous workspace model) on corrections held
+out from the fit. Stored in :class:`~rapport.triage.models.WorkspaceModel`.
+"""
 
 from __future__ import annotations
 
-from rapport.triage.types import Classifier
+import io
+import random
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction import FeatureHasher
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
+
+from rapport.errors import ModelError
+from rapport.triage.classifier import DefaultClassifier, Scorer, model_scorer
+from rapport.triage.prepare import Prepared
+from rapport.triage.types import Classifier, TriageInput
+
+N_WORDS = 2**14
+MIN_CORRECTIONS = 20
+HOLDOUT = 0.25
+_ORDER = ("spam", "needs_reply", "conversation", "appreciation")
+_hasher = FeatureHasher(n_features=N_WORDS, input_type="string", alternate_sign=False)
+
+
+@dataclass
+class Head:
+    coef: np.ndarray  # (4, N_WORDS + 4), rows in _ORDER
+    intercept: np.ndarray  # (4,)
+
+    def to_bytes(self) -> bytes:
+        buf = io.BytesIO()
+        np.savez_compressed(buf, coef=self.coef.astype(np.float32), intercept=self.intercept)
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Head:
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+                head = cls(npz["coef"], npz["intercept"])
+        except Exception as exc:
+            raise ModelError(
+                f"a workspace model is corrupt ({exc}); refit it with "
+                "`rapport triage train --workspace SLUG`"
+            ) from exc
+        if head.coef.shape != (len(_ORDER), N_WORDS + len(_ORDER)):
+            raise ModelError(
+                "a workspace model has the wrong shape; refit it with "
+                "`rapport triage train --workspace SLUG`"
+            )
+        return head
+
+
+def _inputs(prepared: list[Prepared], base: np.ndarray) -> sparse.csr_matrix:
+    words = _hasher.transform(
+        [*p.tokens, *(f"{a} {b}" for a, b in zip(p.tokens, p.tokens[1:], strict=False))]
+        for p in prepared
+    )
+    words.data[:] = 1.0
+    words = normalize(words, copy=False)
+    return sparse.hstack(
+        [words, sparse.csr_matrix(np.log(np.clip(base, 1e-6, 1.0)) / 4)], format="csr"
+    )
+
+
+def head_scorer(base: Scorer, head: Head) -> Scorer:
+    def score(prepared: list[Prepared], copied: list[int]) -> list[dict[str, float]]:
+        base_rows = base(prepared, copied)
+        probs = np.array([[row[k] for k in _ORDER] for row in base_rows])
+        logits = _inputs(prepared, probs) @ head.coef.T + head.intercept
+        logits -= logits.max(axis=1, keepdims=True)
+        out = np.exp(logits)
+        out /= out.sum(axis=1, keepdims=True)
+        return [dict(zip(_ORDER, map(float, row), strict=True)) for row in out]
+
+    return score
+
+
+class WorkspaceClassifier(DefaultClassifier):
+    """The default classifier with a workspace head on top of its probabilities."""
+
+    name = "workspace"
+
+    def __init__(self, head: Head, version: str) -> None:
+        super().__init__()
+        self._scorer = head_scorer(model_scorer(self.model), head)
+        self.version = f"{self.model.version}/{version}"
+
+
+def fit_head(base: DefaultClassifier, examples: list[tuple[TriageInput, str]]) -> Head:
+    from rapport.triage.copied import copied_share
+    from rapport.triage.prepare import prepare
+
+    prepared = [prepare(i) for i, _ in examples]
+    copied = [copied_share(p.words, p.source.parent_text) for p in prepared]
+    rows = model_scorer(base.model)(prepared, copied)
+    x = _inputs(prepared, np.array([[r[k] for k in _ORDER] for r in rows]))
+    y = np.array([_ORDER.index(label) for _, label in examples])
+    # Anchor every class with rows that say "trust the base model": a label the owner
+    # never corrected keeps the base model's judgement (and all four classes exist).
+    confident = np.log(np.eye(4) * 0.97 + 0.01) / 4
+    anchors = sparse.hstack([sparse.csr_matrix((4, N_WORDS)), sparse.csr_matrix(confident)])
+    x = sparse.vstack([x, anchors, anchors]).tocsr()
+    y = np.concatenate([y, np.arange(4), np.arange(4)])
+    clf = LogisticRegression(C=10.0, max_iter=3000).fit(x, y)
+    return Head(clf.coef_, clf.intercept_)
+
+
+def accuracy(classifier: Classifier, examples: list[tuple[TriageInput, str]]) -> float:
+    decisions = classifier.classify_batch([i for i, _ in examples])
+    return sum(d.label == label for d, (_, label) in zip(decisions, examples, strict=True)) / max(
+        1, len(examples)
+    )
+
+
+def split(examples: list[tuple[TriageInput, str]], seed: int = 7) -> tuple[list, list]:
+    shuffled = examples[:]
+    random.Random(seed).shuffle(shuffled)
+    n_held = max(5, int(len(shuffled) * HOLDOUT))
+    return shuffled[n_held:], shuffled[:n_held]
+
+
+@lru_cache(maxsize=32)
+def _cached(model_id: int, version: str, weights: bytes) -> WorkspaceClassifier:
+    return WorkspaceClassifier(Head.from_bytes(weights), version)
 
 
 def active_workspace_classifier(*, workspace_id: int) -> Classifier | None:
-    return None
+    from rapport.triage.models import WorkspaceModel
+
+    row = (
+        WorkspaceModel.objects.filter(workspace_id=workspace_id, is_active=True)
+        .order_by("-created_at", "-id")
+        .values_list("id", "version")
+        .first()
+    )
+    if row is None:
+        return None
+    weights = bytes(WorkspaceModel.objects.values_list("weights", flat=True).get(id=row[0]))
+    return _cached(row[0], row[1], weights)

@@ -11,12 +11,27 @@ from collections.abc import Callable, Sequence
 
 from rapport.triage import explain
 from rapport.triage.copied import copied_share
+from rapport.triage.features import matrix
+from rapport.triage.model import DEFAULT_PATH, LinearModel, load
 from rapport.triage.prepare import Prepared, prepare
 from rapport.triage.rules import rule_probabilities
 from rapport.triage.types import Decision, TriageInput
 
 OWN_REASON = "written by the workspace's own account"
-Scorer = Callable[[list[Prepared]], list[dict[str, float]]]
+Scorer = Callable[[list[Prepared], list[int]], list[dict[str, float]]]
+_ORDER = ("spam", "needs_reply", "conversation", "appreciation")
+
+
+def model_scorer(model: LinearModel) -> Scorer:
+    def score(prepared: list[Prepared], copied: list[int]) -> list[dict[str, float]]:
+        probs = model.probabilities(matrix(prepared, copied))
+        return [dict(zip(_ORDER, map(float, row), strict=True)) for row in probs]
+
+    return score
+
+
+def rules_scorer(prepared: list[Prepared], copied: list[int]) -> list[dict[str, float]]:
+    return [rule_probabilities(p) for p in prepared]
 
 
 def own_decision(item: TriageInput) -> Decision:
@@ -35,27 +50,35 @@ class DefaultClassifier:
     """Word, character and cue features with a linear model; rules for the flags."""
 
     name = "default"
-    version = "rules-1"
+    version = "default-v1"
 
-    def __init__(self, scorer: Scorer | None = None, version: str | None = None) -> None:
-        self._scorer: Scorer = scorer or (lambda ps: [rule_probabilities(p) for p in ps])
-        if version:
-            self.version = version
+    def __init__(self, model: LinearModel | None = None, *, use_model: bool = True) -> None:
+        if not use_model:
+            self._scorer: Scorer = rules_scorer
+            self.version = "rules-1"
+            return
+        model = model or load(DEFAULT_PATH)
+        self.model = model
+        self._scorer = model_scorer(model)
+        self.version = model.version
 
     def classify_batch(self, inputs: Sequence[TriageInput]) -> list[Decision]:
         prepared = [prepare(item) for item in inputs if not item.is_own]
-        probabilities = iter(self._scorer(prepared) if prepared else [])
-        by_key = {id(p.source): (p, next(probabilities)) for p in prepared}
+        copied = [copied_share(p.words, p.source.parent_text) for p in prepared]
+        probabilities = self._scorer(prepared, copied) if prepared else []
+        by_item = {
+            id(p.source): (p, c, probs)
+            for p, c, probs in zip(prepared, copied, probabilities, strict=True)
+        }
         out: list[Decision] = []
         for item in inputs:
             if item.is_own:
                 out.append(own_decision(item))
             else:
-                p, probs = by_key[id(item)]
-                out.append(self._decide(p, probs))
+                out.append(self._decide(*by_item[id(item)]))
         return out
 
-    def _decide(self, p: Prepared, probs: dict[str, float]) -> Decision:
+    def _decide(self, p: Prepared, share: int, probs: dict[str, float]) -> Decision:
         item = p.source
         flags: list[str] = []
         reasons: list[str] = []
@@ -63,15 +86,11 @@ class DefaultClassifier:
         link_reason = explain.link_spam(p, spam_p)
         if link_reason:
             flags.append("link_spam")
-        share = copied_share(p.words, item.parent_text)
         if share:
             flags.append("copied")
         if item.seen_before is not None:
             flags.append("duplicate")
-        label = max(probs, key=probs.__getitem__)
-        confidence = probs[label]
-        if label != "spam" and (link_reason or share) and spam_p >= 0.2:
-            label, confidence = "spam", max(spam_p, 0.6)
+        label, confidence = choose_label(p, probs, suspicious=bool(link_reason or share))
         by_label = explain.intent_reasons(p)
         if label == "spam":
             reasons += [r for r in (link_reason,) if r]
@@ -95,6 +114,35 @@ class DefaultClassifier:
             source="model",
             model_version=self.version,
         )
+
+
+SPAM_THRESHOLD = 0.5
+SPAM_THRESHOLD_WHEN_ASKING = 0.9
+NEEDS_REPLY_WHEN_ASKING = 0.2
+
+
+def choose_label(p: Prepared, probs: dict[str, float], *, suspicious: bool) -> tuple[str, float]:
+    """The label and its confidence, leaning towards ``needs_reply`` when in doubt.
+
+    Nothing that needs an answer may get lost: a message that asks, requests or
+    complains, with no promotion and no dropped links, is called spam only when
+    the model is very sure, and is ``needs_reply`` unless the model all but
+    rules that out.
+    """
+    question, request, complaint, _, promo = p.cue_counts
+    asking = bool(question or request or complaint or p.questions)
+    spam_p = probs["spam"]
+    threshold = (
+        SPAM_THRESHOLD_WHEN_ASKING if asking and not (promo or suspicious) else SPAM_THRESHOLD
+    )
+    if (suspicious and spam_p >= 0.2) or spam_p >= threshold:
+        return "spam", max(spam_p, 0.5)
+    rest = max(1e-9, 1.0 - spam_p)
+    intent = {k: v / rest for k, v in probs.items() if k != "spam"}
+    if asking and intent["needs_reply"] >= NEEDS_REPLY_WHEN_ASKING:
+        return "needs_reply", probs["needs_reply"] / rest * (1 - spam_p)
+    label = max(intent, key=intent.__getitem__)
+    return label, probs[label]
 
 
 def _fallback_reason(label: str) -> str:

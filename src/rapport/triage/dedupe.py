@@ -13,8 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from rapport.triage import cues, text
-from rapport.triage.fingerprints import Keys, keys_for
+from rapport.triage.fingerprints import Keys, keys_for, words_for
 from rapport.triage.models import TextFingerprint
 from rapport.triage.types import SeenBefore
 
@@ -36,10 +35,6 @@ class _Hit:
     created_at: datetime
     exact: bool
     bands: int = 0
-
-
-def words_for(raw: str) -> list[str]:
-    return cues.tokens(text.strip_noise(text.clean(raw)))
 
 
 def _earlier(hit: _Hit, entry: Entry) -> bool:

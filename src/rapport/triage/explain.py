@@ -32,9 +32,23 @@ def duplicate_reason(seen: SeenBefore) -> str:
     return f"{what} a comment {when} by {who}"
 
 
+def links_to_post(p: Prepared) -> bool:
+    """A link that points at the post itself (its URL or id is in the post's text)."""
+    parent = p.source.parent_text
+    if not parent or not p.links:
+        return False
+    for link in p.links:
+        tail = link.rstrip("/").rsplit("/", 1)[-1].split("=")[-1]
+        if len(tail) >= 6 and tail in parent:
+            return True
+    return False
+
+
 def unrelated_domains(p: Prepared) -> list[str]:
     """Link domains that the post itself does not link to."""
     parent = p.source.parent_text
+    if parent and links_to_post(p):
+        return []
     return [d for d in p.domains if not parent or d not in parent]
 
 

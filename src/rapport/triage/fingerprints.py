@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rapport.triage import cues, text
+
 MIN_WORDS = 5
 MIN_CHARS = 25
 BANDS = 4
@@ -30,6 +32,11 @@ _B = _rng.randint(0, 1 << 31, size=BANDS * ROWS).astype(np.uint64)
 class Keys:
     exact: int
     bands: tuple[int, ...]
+
+
+def words_for(raw: str) -> list[str]:
+    """The words compared for duplicates: no links, no handles, lower case."""
+    return cues.tokens(text.strip_noise(text.clean(raw)))
 
 
 def _int64(data: bytes) -> int:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from rapport.accounts.models import Workspace
 
@@ -16,3 +17,14 @@ def triage_pending_task(workspace_id: int) -> int:
     if workspace is None:  # deleted since the task was queued: nothing to do
         return 0
     return triage_pending(workspace=workspace)
+
+
+@db_periodic_task(crontab(hour="3", minute="17"))
+def train_workspace_models_task() -> int:
+    """Nightly: refit workspace models where enough new corrections came in."""
+    from rapport.triage.learning import due_workspaces, train_workspace_model
+
+    activated = 0
+    for workspace in due_workspaces():
+        activated += train_workspace_model(workspace=workspace).activated
+    return activated

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from urllib.parse import urlsplit
 
 MAX_CHARS = 4000  # features and rules read at most this much; the rest adds nothing
@@ -22,6 +23,7 @@ _HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_]{2,30}")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SPACE = re.compile(r"\s+")
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
 
 
 def clean(text: str) -> str:
@@ -31,10 +33,14 @@ def clean(text: str) -> str:
         text = _TAG.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
     return _SPACE.sub(" ", text).strip()[:MAX_CHARS]
 
 
 def find_links(text: str) -> list[str]:
+    if "@" in text:
+        text = _EMAIL.sub(" ", text)
     return [m.group(0).rstrip(".,;:!?)") for m in _URL.finditer(text)]
 
 

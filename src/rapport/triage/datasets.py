@@ -1,0 +1,100 @@
+"""Reading labelled data: the team's corpus, the YouTube Spam Collection, eval files.
+
+Everything becomes ``(TriageInput, label)`` pairs. Labelled files for
+``rapport triage eval`` are JSONL (one object a line), CSV or TSV with the
+columns ``text``, ``label`` and optionally ``parent_text``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from rapport.errors import ValidationError
+from rapport.triage.types import LABELS, TriageInput
+
+Example = tuple[TriageInput, str]
+
+# The post each YouTube comment answers: the video's title and address (from the
+# collection's documentation), so the model sees comments in context as in the desk.
+YOUTUBE_VIDEOS: dict[str, str] = {
+    "Youtube01-Psy.csv": "PSY - GANGNAM STYLE (강남스타일) M/V https://www.youtube.com/watch?v=9bZkp7q19f0",
+    "Youtube02-KatyPerry.csv": "Katy Perry - Roar (Official) https://www.youtube.com/watch?v=CevxZvSJLk8",
+    "Youtube03-LMFAO.csv": "LMFAO - Party Rock Anthem ft. Lauren Bennett, GoonRock https://www.youtube.com/watch?v=KQ6zr6kCPj8",
+    "Youtube04-Eminem.csv": "Eminem - Love The Way You Lie ft. Rihanna https://www.youtube.com/watch?v=uelHwf8o7_U",
+    "Youtube05-Shakira.csv": "Shakira - Waka Waka (This Time for Africa) (The Official 2010 FIFA World Cup Song) https://www.youtube.com/watch?v=pRpeEdMmmQ0",
+}
+
+
+def youtube_video(path: Path) -> list[tuple[TriageInput, bool]]:
+    """One video's comments with spam (True) or not (False)."""
+    parent = YOUTUBE_VIDEOS.get(path.name, "")
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    label_key = "label" if rows and "label" in rows[0] else "CLASS"
+    return [
+        (
+            TriageInput(
+                key=row["COMMENT_ID"],
+                text=row["CONTENT"],
+                parent_text=parent,
+                author_key=row["AUTHOR"],
+            ),
+            row[label_key].strip() == "1",
+        )
+        for row in rows
+    ]
+
+
+def youtube_videos(directory: Path) -> list[list[tuple[TriageInput, bool]]]:
+    files = sorted(directory.glob("Youtube0*.csv"))
+    if not files:
+        raise ValidationError(f"no Youtube0*.csv files in {directory}")
+    return [youtube_video(f) for f in files]
+
+
+def corpus(directory: Path) -> list[Example]:
+    """The team's corpus: ``corpus_*.tsv`` with label, language, text[, parent_text]."""
+    out: list[Example] = []
+    for path in sorted(directory.glob("corpus_*.tsv")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = line.split("\t")
+            if len(parts) < 3 or parts[0] not in LABELS:
+                raise ValidationError(f"{path}, line {n}: expected label<TAB>lang<TAB>text")
+            parent = parts[3] if len(parts) > 3 else ""
+            out.append(
+                (TriageInput(key=f"{path.name}:{n}", text=parts[2], parent_text=parent), parts[0])
+            )
+    return out
+
+
+def labelled_file(path: Path) -> list[Example]:
+    """A JSONL, CSV or TSV file with text, label and optional parent_text."""
+    if not path.is_file():
+        raise ValidationError(f"{path}: no such file")
+    rows: Iterator[dict[str, str]]
+    with path.open(encoding="utf-8", newline="") as fh:
+        if path.suffix in {".jsonl", ".json", ".ndjson"}:
+            rows = (json.loads(line) for line in fh if line.strip())
+        else:
+            rows = csv.DictReader(fh, delimiter="\t" if path.suffix == ".tsv" else ",")
+        out: list[Example] = []
+        try:
+            for n, row in enumerate(rows, 1):
+                if not isinstance(row, dict):
+                    raise ValidationError(f"{path}, record {n}: expected an object")
+                label = str(row.get("label", "")).strip()
+                if label not in LABELS:
+                    raise ValidationError(
+                        f"{path}, record {n}: label {label!r} is not one of {', '.join(LABELS)}"
+                    )
+                text = str(row.get("text") or "")
+                parent = str(row.get("parent_text") or "")
+                out.append((TriageInput(key=n, text=text, parent_text=parent), label))
+        except (json.JSONDecodeError, csv.Error, UnicodeDecodeError) as exc:
+            raise ValidationError(f"{path}: cannot read it ({exc})") from exc
+    return out

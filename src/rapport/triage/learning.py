@@ -1,0 +1,109 @@
+"""The service that fits, checks and activates a workspace model.
+
+Corrections are the newest owner decision per item. A quarter of them (at
+least five) are held out; a model fitted on the rest must classify the held-out
+ones better than the workspace's current model, or nothing changes. When it
+wins, it is refitted on all corrections and stored as the active model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from rapport.accounts.models import Workspace
+from rapport.publish.models import Post
+from rapport.triage.adapt import MIN_CORRECTIONS, WorkspaceClassifier, accuracy, fit_head, split
+from rapport.triage.models import DecisionSource, TriageDecision, WorkspaceModel
+from rapport.triage.registry import classifier_for, get_classifier
+from rapport.triage.types import TriageInput
+
+
+@dataclass(frozen=True)
+class Outcome:
+    activated: bool
+    corrections: int
+    current_score: float | None = None
+    new_score: float | None = None
+    summary: str = ""
+
+
+def corrections(*, workspace: Workspace) -> list[tuple[TriageInput, str]]:
+    latest: dict[int, tuple[str, str, int | None]] = {}
+    rows = (
+        TriageDecision.objects.filter(item__workspace=workspace, source=DecisionSource.OWNER)
+        .order_by("item_id", "created_at", "id")
+        .values_list("item_id", "label", "item__text", "item__post_id")
+    )
+    for item_id, label, text, post_id in rows.iterator(chunk_size=2000):
+        latest[item_id] = (label, text, post_id)
+    posts = dict(
+        Post.objects.filter(id__in={p for _, _, p in latest.values() if p}).values_list(
+            "id", "text"
+        )
+    )
+    return [
+        (TriageInput(key=item_id, text=text, parent_text=posts.get(post_id, "") or ""), label)
+        for item_id, (label, text, post_id) in latest.items()
+    ]
+
+
+def train_workspace_model(*, workspace: Workspace) -> Outcome:
+    examples = corrections(workspace=workspace)
+    n = len(examples)
+    if n < MIN_CORRECTIONS:
+        return Outcome(
+            False,
+            n,
+            summary=f"{n} corrections in {workspace.slug!r}; "
+            f"a workspace model needs at least {MIN_CORRECTIONS}. Nothing changed.",
+        )
+    train, held_out = split(examples)
+    base = get_classifier()
+    candidate = WorkspaceClassifier(fit_head(base, train), "candidate")  # type: ignore[arg-type]
+    current = classifier_for(workspace_id=workspace.id)
+    current_score = accuracy(current, held_out)
+    new_score = accuracy(candidate, held_out)
+    scores = f"held-out accuracy {new_score:.3f} vs {current_score:.3f} for the current model ({len(held_out)} corrections)"
+    if new_score <= current_score:
+        return Outcome(
+            False,
+            n,
+            current_score,
+            new_score,
+            f"The new model did not beat the current one: {scores}. Nothing changed.",
+        )
+    head = fit_head(base, examples)  # type: ignore[arg-type]
+    with transaction.atomic():
+        count = WorkspaceModel.objects.filter(workspace=workspace).count()
+        version = f"ws{workspace.id}-{count + 1}"
+        WorkspaceModel.objects.filter(workspace=workspace, is_active=True).update(is_active=False)
+        WorkspaceModel.objects.create(
+            workspace=workspace,
+            version=version,
+            base_version=base.version,
+            weights=head.to_bytes(),
+            metrics={"held_out": len(held_out), "new": new_score, "current": current_score},
+            corrections=n,
+            is_active=True,
+        )
+    return Outcome(
+        True,
+        n,
+        current_score,
+        new_score,
+        f"Workspace model {version} is now active: {scores}. "
+        f"Run `rapport triage run --workspace {workspace.slug} --all` to apply it.",
+    )
+
+
+def due_workspaces() -> list[Workspace]:
+    """Workspaces with at least MIN_CORRECTIONS corrections more than their last model saw."""
+    from django.db.models import Count, Max, Q
+
+    rows = Workspace.objects.annotate(
+        n=Count("items__decisions", filter=Q(items__decisions__source=DecisionSource.OWNER)),
+        seen=Max("triage_models__corrections"),
+    ).filter(n__gte=MIN_CORRECTIONS)
+    return [ws for ws in rows if ws.n - (ws.seen or 0) >= MIN_CORRECTIONS]
