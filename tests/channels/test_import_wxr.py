@@ -258,3 +258,17 @@ def test_summary_describes_itself(workspace):
         assert "already present" in _import(workspace, copy).describe()
     finally:
         copy.unlink()
+
+
+@pytest.mark.django_db
+def test_hostile_links_in_the_file_are_dropped(workspace, tmp_path):
+    doc = BLOG.read_text().replace(
+        "<link>https://blog.acme-bakery.example/2024/03/sourdough-for-beginners/</link>",
+        "<link>javascript:alert(document.cookie)</link>",
+    )
+    path = tmp_path / "hostile.xml"
+    path.write_text(doc)
+    _import(workspace, path)
+    assert Post.objects.get(source_id="10").url == ""
+    assert _item("101").url == ""
+    assert Identity.objects.get(key="mallory@evil.example").url == ""  # javascript:alert(1)

@@ -69,3 +69,15 @@ def test_autop_makes_paragraphs_of_plain_comments():
     assert autop("one\n\ntwo\nthree") == "<p>one</p><p>two<br>three</p>"
     assert autop("<p>already</p>\n\nmore") == "<p>already</p>\n\nmore"
     assert autop("one line") == "one line"
+
+
+def test_only_absolute_http_urls_are_kept():
+    from rapport.inbox.sanitize import safe_url
+
+    assert safe_url(" https://ok.example/a?b=1#c ") == "https://ok.example/a?b=1#c"
+    assert safe_url("javascript:alert(1)") == ""
+    assert safe_url("JAVASCRIPT:alert(1)#comment-5") == ""
+    assert safe_url("data:text/html,x") == ""
+    assert safe_url("/relative") == ""
+    assert safe_url('https://x.example/"onmouseover=') == ""
+    assert safe_url("https://x.example/" + "a" * 2000) == ""

@@ -25,7 +25,7 @@ from rapport.channels.records import ItemRecord, PostRecord, Record, SignalRecor
 from rapport.inbox.bulk import FastInsert, lookup, reserve_ids
 from rapport.inbox.ingest_threads import DeferredParents, ItemRef, link_batch
 from rapport.inbox.models import Item, ItemState, Signal
-from rapport.inbox.sanitize import autop, html_to_text, sanitize_html
+from rapport.inbox.sanitize import autop, html_to_text, safe_url, sanitize_html
 from rapport.people.services import IdentityResolver, author_key, record_interactions
 from rapport.publish.models import Post, PostStatus
 
@@ -171,7 +171,7 @@ class Ingestor:
             title=record.title[:500],
             body=html,
             text=html_to_text(html),
-            url=record.url[:1000],
+            url=safe_url(record.url),
             status=PostStatus.IMPORTED,
             source=self.source,
             source_id=record.source_id,
@@ -260,7 +260,7 @@ class Ingestor:
             author_id,
             html,
             text,
-            record.url[:1000],
+            safe_url(record.url),
             record.is_own,
             dict(record.signals),
             created,

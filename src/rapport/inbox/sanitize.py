@@ -93,3 +93,17 @@ def autop(text: str) -> str:
         return text
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text.replace("\r\n", "\n"))]
     return "".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in paragraphs if p)
+
+
+def safe_url(url: str, *, max_length: int = 1000) -> str:
+    """``url`` if it is an absolute http(s) address of sane length, else ``""``.
+
+    Archive files set the links the desk shows (a post's link, a commenter's
+    site); a ``javascript:`` one would run in the owner's browser on click.
+    """
+    url = url.strip()
+    if len(url) > max_length or not url.lower().startswith(("http://", "https://")):
+        return ""
+    if any(ch in url for ch in " \t\r\n\"'<>`"):
+        return ""
+    return url

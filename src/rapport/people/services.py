@@ -18,6 +18,7 @@ from django.db import connection
 from rapport.accounts.models import Workspace
 from rapport.channels.records import AuthorRecord
 from rapport.inbox.bulk import FastInsert, reserve_ids
+from rapport.inbox.sanitize import safe_url
 from rapport.people.models import Identity, Person
 
 AuthorKey = tuple[str, str]
@@ -108,7 +109,7 @@ class IdentityResolver:
                     a.key[:300],
                     a.display_name[:200],
                     a.email[:254],
-                    a.url[:500],
+                    safe_url(a.url, max_length=500),
                 )
                 for a, pk, person in zip(authors, identity_ids, person_ids, strict=True)
             ]
