@@ -251,3 +251,18 @@ def test_hostile_notifications_never_stop_a_poll(workspace):
     assert summary.outcome == "ok" and summary.skipped.total() >= len(payloads) - 2
     assert summary.items_created + summary.skipped.total() == len(payloads)
     assert json.loads(channel.__class__.objects.get().cursor) == {"min_id": "50007"}
+
+
+def test_a_spent_budget_waits_for_the_reset_before_the_next_poll(workspace):
+    """A 200 with ``X-RateLimit-Remaining: 0``: keep what came, then wait for the reset."""
+    from rapport.channels.sync import is_due
+
+    reset = "2099-01-01T00:00:00.000Z"
+    headers = {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}
+    with replay(fixture("mastodon", "mention_with_hcard.json"), **headers) as server:
+        channel = channel_for(workspace, server.url)
+        summary = sync_channel(channel_id=channel.pk)
+    assert (summary.outcome, summary.items_created, summary.retry_after) == ("ok", 1, 24 * 3600)
+    channel.refresh_from_db()
+    channel.last_synced_at = None
+    assert not is_due(channel)

@@ -26,9 +26,11 @@ from typing import Literal
 import httpx
 from django.db import transaction
 from django.utils import timezone
+from huey.api import Huey
 
 from rapport.channels import ratelimit
 from rapport.channels.models import Channel, ChannelStatus
+from rapport.channels.records import Record
 from rapport.channels.services import mark_needs_reconnect, open_channel
 from rapport.errors import ChannelAuthError, ChannelError, NotFound, RateLimited
 
@@ -56,10 +58,10 @@ class SyncSummary:
     message: str = ""
 
 
-def _huey():  # type: ignore[no-untyped-def]
+def _huey() -> Huey:
     from huey.contrib.djhuey import HUEY
 
-    return HUEY
+    return HUEY  # type: ignore[no-any-return]
 
 
 def _backoff_key(channel_id: int) -> str:
@@ -163,7 +165,13 @@ def sync_channel(
         return _failed(summary, f"the {channel.kind} plugin failed: {type(exc).__name__}")
     _ingest(channel, started_from, result.records, result.cursor, summary)
     if summary.outcome == "ok":
-        _clear_backoff(channel_id)
+        # A platform that says the budget is spent (remaining 0) is left alone until reset.
+        hint = getattr(plugin, "retry_after_hint", None)
+        if isinstance(hint, (int, float)) and hint > 0:
+            _set_backoff(channel_id, float(hint), 0)
+            summary.retry_after = float(hint)
+        else:
+            _clear_backoff(channel_id)
     return summary
 
 
@@ -177,8 +185,8 @@ def _failed(summary: SyncSummary, message: str) -> SyncSummary:
 
 
 def _ingest(
-    channel: Channel, started_from: str, records: list, cursor: str, summary: SyncSummary
-) -> None:  # type: ignore[type-arg]
+    channel: Channel, started_from: str, records: list[Record], cursor: str, summary: SyncSummary
+) -> None:
     from rapport.inbox.ingest import ingest_records
 
     summary.fetched = len(records)

@@ -48,6 +48,7 @@ class BlueskyChannel(Channel):
     secret_fields = ("app_password", "session")
     max_pages = 10
     save_secrets: Callable[..., None] | None = None
+    retry_after_hint: float | None = None
 
     @classmethod
     def validate_config(cls, config: dict[str, Any], secrets: dict[str, Any]) -> None:
@@ -117,7 +118,8 @@ class BlueskyChannel(Channel):
             response = self.client.invoke_query(nsid, params=params)
         if not isinstance(response.content, dict):
             raise TemporaryChannelError(f"Bluesky sent an answer to {nsid} that is not JSON")
-        self.exhausted = ratelimit.exhausted(response.headers or {})
+        if ratelimit.exhausted(response.headers or {}):  # read by sync: wait for the reset
+            self.retry_after_hint = ratelimit.retry_after(response.headers or {})
         return response.content
 
     def fetch(self, cursor: str) -> FetchResult:

@@ -21,6 +21,7 @@ import requests
 from mastodon import Mastodon as MastodonClient
 from mastodon.errors import MastodonError, MastodonNetworkError
 
+from rapport.channels import ratelimit
 from rapport.channels.base import Channel
 from rapport.channels.platforms import mastodon_records
 from rapport.channels.platforms._http import error_for
@@ -43,6 +44,7 @@ class MastodonChannel(Channel):
     config_fields = ("base_url",)
     secret_fields = ("access_token",)
     max_pages = 10
+    retry_after_hint: float | None = None
 
     @classmethod
     def validate_config(cls, config: dict[str, Any], secrets: dict[str, Any]) -> None:
@@ -115,6 +117,9 @@ class MastodonChannel(Channel):
                     if ident and (not since or newer(ident, since)):
                         since = ident
                 page = self.api.fetch_previous(page)
+        last = getattr(self, "_last", None)
+        if last is not None and ratelimit.exhausted(last.headers):  # read by sync
+            self.retry_after_hint = ratelimit.retry_after(last.headers)
         return FetchResult(records=records, cursor=json.dumps({"min_id": since}) if since else "")
 
     def reply(self, target: ReplyTarget, text: str) -> PublishResult:
