@@ -16,6 +16,14 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 512
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a killed worker drops its connection: expected here
+
+
 class BenchPeer:
     def __init__(self, delay: float = 0.0) -> None:
         self.delay = delay  # seconds between recording a POST and answering it
@@ -55,9 +63,7 @@ class BenchPeer:
                     peer.lookups += 1
                 self._answer(200 if found else 404, {"id": key} if found else {})
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.server.request_queue_size = 512
+        self.server = QuietServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     @property

@@ -156,3 +156,15 @@ def test_sweep_leaves_posts_awaiting_approval_alone(workspace, fake_channel):
     )
     assert sweep(at + timedelta(days=2), grace=timedelta(0)) == []
     assert post.deliveries.get().status == DeliveryStatus.SCHEDULED
+
+
+def test_periodic_sweep_task_sends_what_is_overdue(workspace, fake_channel, monkeypatch):
+    from rapport.publish import tasks
+
+    _, delivery, at = schedule(workspace, fake_channel)
+    monkeypatch.setattr(tasks.timezone, "now", lambda: at + timedelta(minutes=1))
+    monkeypatch.setattr("rapport.publish.engine.timezone.now", lambda: at + timedelta(minutes=1))
+    tasks.sweep_deliveries.call_local()
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT
+    assert len(FakePlatform.get("t").published) == 1
