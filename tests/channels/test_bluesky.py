@@ -119,7 +119,7 @@ def test_mentions_replies_quotes_are_threaded_items_and_the_rest_signals(
     assert sync_channel(channel_id=channel.pk).items_created == 0
 
 
-def test_reply_is_threaded_with_a_proper_reply_ref(workspace, bluesky_peer, bakery):
+def test_reply_is_threaded_with_a_proper_reply_ref_and_posted_once(workspace, bluesky_peer, bakery):
     owner = bluesky_peer.client(bakery["owner"]["handle"])
     alice = bluesky_peer.client(bakery["alice"]["handle"])
     post = owner.send_post("New spelt loaf", profile_identify=bakery["owner"]["did"])
@@ -129,6 +129,8 @@ def test_reply_is_threaded_with_a_proper_reply_ref(workspace, bluesky_peer, bake
     wait_for_notifications(bluesky_peer, owner, 1)
     channel = channel_for(workspace, bluesky_peer, bakery["owner"])
     result = open_channel(channel).reply(ReplyTarget(source_id=question.uri), "Four euros.")
+    again = open_channel(channel).reply(ReplyTarget(source_id=question.uri), "Four euros.")
+    assert again.remote_id == result.remote_id  # a retry after a lost answer posts nothing new
     record = owner.com.atproto.repo.get_record(
         params={
             "repo": bakery["owner"]["did"],

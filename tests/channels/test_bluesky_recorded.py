@@ -139,3 +139,18 @@ def test_a_mention_that_carries_a_reply_ref_is_a_reply_in_its_thread():
     assert isinstance(record, ItemRecord) and record.kind == "reply"
     assert (record.parent_source_id, record.post_source_id) == (parent, POST)
     assert not isinstance(record, SignalRecord)
+
+
+def test_reply_record_keys_are_deterministic_valid_tids():
+    key = bluesky_records.reply_rkey(
+        "3:at://x/app.bsky.feed.post/1:Thanks!", "2026-11-23T09:14:16Z"
+    )
+    assert key == bluesky_records.reply_rkey(
+        "3:at://x/app.bsky.feed.post/1:Thanks!", "2026-11-23T09:14:16Z"
+    )
+    assert key != bluesky_records.reply_rkey(
+        "3:at://x/app.bsky.feed.post/1:Thanks!!", "2026-11-23T09:14:16Z"
+    )
+    assert len(key) == 13 and key[0] in "234567abcdefghij"
+    assert set(key) <= set(bluesky_records.TID_ALPHABET)
+    assert len(bluesky_records.reply_rkey("k", "not a time")) == 13

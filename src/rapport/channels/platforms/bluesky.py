@@ -30,7 +30,12 @@ from rapport.channels.base import Channel
 from rapport.channels.platforms import bluesky_records
 from rapport.channels.platforms._http import error_for
 from rapport.channels.records import FetchResult, PublishResult, Record, ReplyTarget, SkippedRecord
-from rapport.errors import ChannelAuthError, TemporaryChannelError, ValidationError
+from rapport.errors import (
+    ChannelAuthError,
+    PermanentChannelError,
+    TemporaryChannelError,
+    ValidationError,
+)
 from rapport.hookspecs import hookimpl
 
 AUTH_ERRORS = {"ExpiredToken", "InvalidToken", "AuthenticationRequired", "AccountTakedown"}
@@ -173,22 +178,49 @@ class BlueskyChannel(Channel):
         return found
 
     def reply(self, target: ReplyTarget, text: str) -> PublishResult:
-        """Reply under ``target`` with a proper reply ref: its own parent, its thread's root."""
+        """Reply under ``target`` with a proper reply ref: its own parent, its thread's root.
+
+        Bluesky has no idempotency key, so the reply's record key is derived
+        from (channel, target, text): a retry after a lost answer finds the
+        reply already there instead of posting it twice.
+        """
         params = models.AppBskyFeedGetPosts.Params(uris=[target.source_id])
-        [view] = self._query("app.bsky.feed.getPosts", params)["posts"]
+        views = self._query("app.bsky.feed.getPosts", params).get("posts")
+        if not isinstance(views, list) or len(views) != 1 or not isinstance(views[0], dict):
+            raise PermanentChannelError("the Bluesky post to answer was deleted or is hidden")
+        view = views[0]
         parent = models.ComAtprotoRepoStrongRef.Main(uri=view["uri"], cid=view["cid"])
-        thread = view.get("record", {}).get("reply") or {}
+        thread = (view.get("record") or {}).get("reply") or {}
         root_ref = thread.get("root") if isinstance(thread.get("root"), dict) else None
         root = (
             models.ComAtprotoRepoStrongRef.Main(uri=root_ref["uri"], cid=root_ref["cid"])
             if root_ref
             else parent
         )
+        rkey = bluesky_records.reply_rkey(
+            f"{self.channel_id}:{target.source_id}:{text}", str(view.get("indexedAt", ""))
+        )
+        repo = self.did
+        collection = "app.bsky.feed.post"
         with self._errors():
-            created = self.client.send_post(
-                text,
-                profile_identify=self.did,
-                reply_to=models.AppBskyFeedPost.ReplyRef(parent=parent, root=root),
+            try:
+                found = self.client.com.atproto.repo.get_record(
+                    params={"repo": repo, "collection": collection, "rkey": rkey}
+                )
+                return PublishResult(
+                    remote_id=found.uri, remote_url=bluesky_records.web_url(found.uri)
+                )
+            except at.BadRequestError:
+                pass  # RecordNotFound: not sent yet
+            record = models.AppBskyFeedPost.Record(
+                text=text,
+                created_at=self.client.get_current_time_iso(),
+                reply=models.AppBskyFeedPost.ReplyRef(parent=parent, root=root),
+            )
+            created = self.client.com.atproto.repo.create_record(
+                models.ComAtprotoRepoCreateRecord.Data(
+                    repo=repo, collection=collection, rkey=rkey, record=record
+                )
             )
         return PublishResult(remote_id=created.uri, remote_url=bluesky_records.web_url(created.uri))
 

@@ -12,7 +12,9 @@ AT URIs (``at://did/collection/rkey``), stable and unique across the network.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
+from datetime import datetime
 from html import escape
 from typing import Any
 
@@ -127,3 +129,22 @@ def own_post(view: Any) -> Record:
         )
     except Unusable as exc:
         return SkippedRecord(source_id="?", reason=f"bluesky post: {exc}")
+
+
+TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"  # base32-sortable, as the AT Protocol spells it
+
+
+def reply_rkey(key: str, near: str) -> str:
+    """A deterministic record key (a valid TID) for a reply: same ``key``, same rkey.
+
+    Its time part sits within ten minutes after ``near`` (the parent's
+    ``indexedAt``), so keys stay plausible and sort near the thread.
+    """
+    digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+    try:
+        base = int(datetime.fromisoformat(near.replace("Z", "+00:00")).timestamp() * 1_000_000)
+    except ValueError:
+        base = 1_700_000_000_000_000
+    micros = max(0, base) + digest % 600_000_000
+    value = ((micros & (2**53 - 1)) << 10) | (digest >> 54)
+    return "".join(TID_ALPHABET[(value >> (5 * i)) & 31] for i in reversed(range(13)))
