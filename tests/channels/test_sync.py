@@ -178,3 +178,22 @@ def test_cli_sync_polls_a_workspace_and_prints_a_summary(workspace):
     one = CliRunner().invoke(build_cli(), ["channels", "sync", str(channel.pk)])
     assert one.exit_code == 0 and "0 new item(s)" in one.output
     assert CliRunner().invoke(build_cli(), ["channels", "sync"]).exit_code == 2
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_backoffs_live_in_the_shared_huey_store(backend, tmp_path, monkeypatch, request):
+    """Every worker, on any machine, sees the same back-off: SQLite file or Redis."""
+    from huey import RedisHuey, SqliteHuey
+
+    if backend == "sqlite":
+        store = SqliteHuey("rapport-test", filename=str(tmp_path / "huey.sqlite3"))
+    else:
+        url = request.getfixturevalue("redis_url")
+        store = RedisHuey("rapport-test-backoff", url=url)
+    monkeypatch.setattr(sync, "_huey", lambda: store)
+    sync._set_backoff(41, 90, 2)
+    until, failures = sync.backoff_until(41)
+    assert failures == 2 and until == pytest.approx(datetime.now(UTC).timestamp() + 90, abs=5)
+    assert sync.backoff_until(41)[1] == 2  # reading does not consume it
+    sync._clear_backoff(41)
+    assert sync.backoff_until(41) == (0.0, 0)
