@@ -74,3 +74,23 @@ def test_fetch_returns_a_resumable_cursor(kind: str, cls: type[Channel]) -> None
     result = channel.fetch("")
     assert isinstance(result, FetchResult) and isinstance(result.cursor, str)
     assert channel.fetch(result.cursor).records == []
+
+
+def test_webhook_meets_the_publish_contract_against_a_real_peer(settings: Any) -> None:
+    """The webhook needs a receiver: run the same publish contract against one on 127.0.0.1."""
+    from tests.publish.fixtures import SECRET
+    from tests.publish.webhook_peer import WebhookPeer
+
+    settings.RAPPORT_ALLOW_PRIVATE_WEBHOOKS = True
+    cls = channel_classes()["webhook"]
+    with WebhookPeer(SECRET) as peer:
+        channel = cls(
+            config={"url": peer.url, "lookup_url": peer.lookup_url}, secrets={"secret": SECRET}
+        )
+        first = channel.publish(outbound())
+        again = channel.publish(outbound())
+        assert first.remote_id and again.remote_id == first.remote_id
+        found = channel.find_published(outbound())
+        assert found is not None and found.remote_id == first.remote_id
+        assert channel.find_published(outbound("5f0c8a9e-0000-4000-8000-000000000002")) is None
+        assert len(peer.accepted) == 1
