@@ -17,9 +17,10 @@ from django.db import connection, transaction
 
 from rapport.accounts.models import Membership, Workspace
 from rapport.channels.importers.base import Importer
+from rapport.channels.readahead import read_ahead
 from rapport.channels.registry import importer_class
 from rapport.errors import ImportFormatError
-from rapport.inbox.ingest import Ingestor, IngestSummary
+from rapport.inbox.ingest import Ingestor, IngestSummary, prepare
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +96,7 @@ def run_import(
             on_flush=_reporter(importer, progress) if progress else None,
         )
         try:
-            for record in importer.records():
+            for record in read_ahead(importer.records(), prepare):
                 ingestor.add(record)
         except ImportFormatError:
             raise

@@ -15,7 +15,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 
@@ -66,6 +66,29 @@ class IngestSummary:
         return sum(self.skipped.values())
 
 
+class Prepared(NamedTuple):
+    """An item record with its content already cleaned (by a reader thread)."""
+
+    record: Record
+    html: str
+    text: str
+
+
+def clean_content(record: ItemRecord) -> tuple[str, str]:
+    """Safe HTML and plain text of an item; plain-text records are escaped, not parsed."""
+    html = sanitize_html(record.html) if record.html else autop(_html.escape(record.text))
+    text = html_to_text(html) if record.html or not record.text else record.text.strip()
+    return html, text
+
+
+def prepare(record: Record) -> Record | Prepared:
+    """Do the CPU work of ``Ingestor.add`` that needs no database, so that it can
+    run in a thread while the database writes the previous batch."""
+    if isinstance(record, ItemRecord) and record.source_id:
+        return Prepared(record, *clean_content(record))
+    return record
+
+
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
@@ -100,9 +123,13 @@ class Ingestor:
         self._items: dict[str, ItemRecord] = {}
         self._signals: dict[str, SignalRecord] = {}
         self._insert_items = FastInsert(Item, ITEM_COLUMNS)
+        self._prepared: dict[str, tuple[str, str]] = {}
 
     # -- intake ---------------------------------------------------------------
-    def add(self, record: Record) -> None:
+    def add(self, record: Record | Prepared) -> None:
+        cleaned = None
+        if isinstance(record, Prepared):
+            cleaned, record = (record.html, record.text), record.record
         if isinstance(record, SkippedRecord):
             self.summary.skipped[record.reason] += 1
             return
@@ -120,10 +147,12 @@ class Ingestor:
             self.summary.skipped["the same id twice in the source"] += 1
             return
         pending[record.source_id] = record
+        if cleaned is not None:
+            self._prepared[record.source_id] = cleaned
         if len(self._items) + len(self._signals) >= self.batch_size or len(self._posts) >= 500:
             self.flush()
 
-    def add_all(self, records: Iterable[Record]) -> None:
+    def add_all(self, records: Iterable[Record | Prepared]) -> None:
         for record in records:
             self.add(record)
 
@@ -200,6 +229,8 @@ class Ingestor:
         records, self._items = self._items, {}
         existing = self._item_refs(list(records))
         self.summary.already_present += len(existing)
+        for sid in existing:
+            self._prepared.pop(sid, None)
         new = {sid: r for sid, r in records.items() if sid not in existing}
         if not new:
             return
@@ -245,8 +276,8 @@ class Ingestor:
         author_id: int | None,
         created: datetime,
     ) -> tuple[Any, ...]:
-        html = sanitize_html(record.html) if record.html else autop(_html.escape(record.text))
-        text = html_to_text(html) if record.html or not record.text else record.text.strip()
+        prepared = self._prepared.pop(record.source_id, None)
+        html, text = prepared if prepared is not None else clean_content(record)
         return (
             ref.id,
             self.workspace.pk,
