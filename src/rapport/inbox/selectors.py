@@ -25,7 +25,7 @@ from rapport.errors import ValidationError
 from rapport.inbox.models import Item, ItemState, Label
 from rapport.triage.models import TriageDecision
 
-PAGE_SIZE = 50
+PAGE_SIZE = 30
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 COUNT_CAP = 100
 _LABELS = [*Label.values, ""]
@@ -123,6 +123,11 @@ def _micros(moment: datetime) -> int:
     return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
+# ``is_duplicate=False`` compiles to ``NOT is_duplicate`` on SQLite, which the planner
+# cannot match to the index column, so it would sort the whole stream instead.
+# ``is_duplicate IN (0)`` is an equality it can use; the streams filter that way.
+
+
 def incoming(workspace: Workspace) -> QuerySet[Item]:
     """Items people wrote to the workspace; its own posts and replies never count."""
     return Item.objects.filter(workspace=workspace, is_own=False)
@@ -132,7 +137,7 @@ def _stream_query(
     workspace: Workspace, stream: Stream, cursor: Cursor | None, oldest_first: bool
 ) -> QuerySet[Item] | None:
     qs = incoming(workspace).filter(
-        state=stream.state, label=stream.label, is_duplicate=stream.is_duplicate
+        state=stream.state, label=stream.label, is_duplicate__in=[stream.is_duplicate]
     )
     if cursor is not None:
         if stream.rank < cursor.rank:
@@ -167,7 +172,7 @@ def queue_page(
         qs = _stream_query(workspace, stream, cursor, oldest_first)
         if qs is None:
             continue
-        # Keys only: on the queue index these reads never touch the table.
+        # Keys only, read in index order: limit+1 rows per stream, whatever the table size.
         for pk, created_at in qs.values_list("id", "created_at")[: limit + 1]:
             keys.append(((stream.rank, sign * _micros(created_at), sign * pk), pk, created_at))
     best = heapq.nsmallest(limit + 1, keys, key=lambda entry: entry[0])
@@ -207,11 +212,11 @@ class TabCounts:
 
 
 def tab_counts(*, workspace: Workspace, now: datetime) -> TabCounts:
-    open_items = incoming(workspace).filter(state=ItemState.OPEN, is_duplicate=False)
+    open_items = incoming(workspace).filter(state=ItemState.OPEN, is_duplicate__in=[False])
     cutoff = now - timedelta(hours=workspace.response_target_hours)
     needs_reply = open_items.filter(label=Label.NEEDS_REPLY)
     duplicates = (
-        incoming(workspace).filter(state=ItemState.OPEN, label=label, is_duplicate=True)
+        incoming(workspace).filter(state=ItemState.OPEN, label=label, is_duplicate__in=[True])
         for label in _LABELS
     )
     return TabCounts(

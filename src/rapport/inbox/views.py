@@ -79,6 +79,8 @@ def _queue_context(
         "counts": counts,
         "can_edit": membership.allows(Role.EDITOR),
         "seen_at": now.isoformat(),
+        "inbox_url": reverse("inbox:index", args=[workspace.slug]),
+        "back": request.get_full_path(),
         "target_hours": workspace.response_target_hours,
     }
 

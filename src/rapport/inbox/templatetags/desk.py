@@ -7,6 +7,7 @@ from datetime import timedelta
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
+from rapport.inbox.models import Label
 from rapport.inbox.sanitize import sanitize_html
 
 register = template.Library()
@@ -67,3 +68,19 @@ def author_name(item: object) -> str:
     if author is None:
         return "Someone"
     return str(author.display_name or author.key or "Someone")
+
+
+@register.filter
+def clip(value: str | None, length: int) -> str:
+    """``value`` cut to ``length`` characters with an ellipsis; cheaper than truncatechars."""
+    text = value or ""
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+_LABEL_TITLES = {value: str(title) for value, title in Label.choices}
+
+
+@register.filter
+def label_title(value: str | None) -> str:
+    """A label's name in words; "Not triaged" for an item triage has not seen."""
+    return _LABEL_TITLES.get(value or "", "Not triaged")
