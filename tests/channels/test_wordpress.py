@@ -72,7 +72,7 @@ def test_comments_pages_and_posts_land_threaded(workspace):
     assert question.author.display_name == "Jo Baker"
     assert follow_up.text.startswith("Great \u2013 what does shipping cost?")
     channel.refresh_from_db()
-    assert json.loads(channel.cursor) == {"after": "2026-11-20T09:02:00+00:00"}
+    assert json.loads(channel.cursor) == {"after": "2026-11-20T09:02:00+00:00", "complete": True}
 
 
 def test_paging_asks_in_date_order_with_basic_auth(workspace):
@@ -86,10 +86,20 @@ def test_paging_asks_in_date_order_with_basic_auth(workspace):
     assert (user, password) == ("acme", "abcd efgh ijkl mnop qrst uvwx")
 
 
-def test_the_cursor_asks_from_one_second_before_the_newest_comment():
+def test_after_a_complete_poll_the_window_reaches_back_for_late_approvals():
+    cursor = json.dumps({"after": "2026-11-20T09:02:00+00:00", "complete": True})
     with site() as server:
-        plugin(server.url).fetch(json.dumps({"after": "2026-11-20T09:02:00+00:00"}))
-    assert server.requests[0].query["after"] == "2026-11-20T09:01:59"
+        plugin(server.url).fetch(cursor)
+    assert server.requests[0].query["after"] == "2026-11-18T09:02:00"  # 48 hours back
+
+
+def test_while_catching_up_the_cursor_asks_from_one_second_before(monkeypatch):
+    monkeypatch.setattr(WordPressChannel, "max_pages", 1)  # two pages: the first poll stops
+    with site() as server:
+        first = plugin(server.url).fetch("")
+        assert json.loads(first.cursor) == {"after": "2026-11-20T09:02:00+00:00", "complete": False}
+        plugin(server.url).fetch(first.cursor)
+    assert server.requests[-2].query["after"] == "2026-11-20T09:01:59"
 
 
 def test_recorded_incorrect_password_needs_reconnect(workspace):

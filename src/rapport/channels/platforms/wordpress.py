@@ -4,9 +4,15 @@
 (an application password, sent with HTTP basic auth). ``fetch`` asks for
 comments in ``date_gmt`` order after the cursor's time, ``per_page=100``, page
 by page until ``X-WP-TotalPages`` (at most ``max_pages`` a poll), then reads the
-titles of the posts they answer. The query starts one second before the
-cursor, because ``after`` is strict and two comments can share a second: the
-overlap is re-read and ingest, being idempotent, adds nothing twice.
+titles of the posts they answer.
+
+``after`` filters on the comment's own date, and a comment held for moderation
+keeps that date when it is approved hours later; the comments endpoint has no
+``modified_after``. So once a poll has read every page, the next one starts
+``lookback_hours`` (default 48) before the newest comment seen; while catching
+up (the page cap was hit) it starts one second before, because ``after`` is
+strict and two comments can share a second. What is read twice, ingest
+(idempotent) adds once.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from rapport.errors import PermanentChannelError, ValidationError
 from rapport.hookspecs import hookimpl
 
 PER_PAGE = 100
+LOOKBACK_HOURS = 48  # comments approved late keep their old date: re-read this window
 
 
 class WordPressChannel(Channel):
@@ -71,12 +78,15 @@ class WordPressChannel(Channel):
         )
 
     def fetch(self, cursor: str) -> FetchResult:
-        since = _read_cursor(cursor)
+        since, caught_up = _read_cursor(cursor)
         params: dict[str, Any] = {"per_page": PER_PAGE, "orderby": "date_gmt", "order": "asc"}
         if since:
-            params["after"] = (since - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S")
+            hours = float(self.config.get("lookback_hours") or LOOKBACK_HOURS)
+            back = timedelta(hours=hours) if caught_up else timedelta(seconds=1)
+            params["after"] = (since - back).strftime("%Y-%m-%dT%H:%M:%S")
         records: list[Record] = []
         newest = since
+        complete = False
         for page in range(1, self.max_pages + 1):
             response = check(
                 self._call("GET", "/comments", params={**params, "page": page}),
@@ -94,12 +104,13 @@ class WordPressChannel(Channel):
                 ):
                     newest = record.created_at
             if page >= _total_pages(response) or not batch:
+                complete = True
                 break
         posts = {
             r.post_source_id for r in records if isinstance(r, ItemRecord) and r.post_source_id
         }
         records[:0] = self._posts(sorted(posts))
-        out = json.dumps({"after": newest.isoformat()}) if newest else cursor
+        out = json.dumps({"after": newest.isoformat(), "complete": complete}) if newest else cursor
         return FetchResult(records=records, cursor=out)
 
     def _posts(self, ids: list[str]) -> list[Record]:
@@ -156,13 +167,16 @@ def _total_pages(response: httpx.Response) -> int:
     return int(raw) if raw.isdigit() and len(raw) < 7 else 1
 
 
-def _read_cursor(cursor: str) -> datetime | None:
+def _read_cursor(cursor: str) -> tuple[datetime | None, bool]:
+    """(newest comment time seen, whether that poll read every page)."""
     try:
         value = json.loads(cursor) if cursor else {}
         when = datetime.fromisoformat(str(value["after"])) if isinstance(value, dict) else None
     except (ValueError, KeyError):
-        return None
-    return when.replace(tzinfo=UTC) if when and when.tzinfo is None else when
+        return None, False
+    if when is not None and when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when, bool(value.get("complete", True))
 
 
 @hookimpl
