@@ -201,6 +201,18 @@ def test_owner_imports_triages_corrects_and_replies_in_a_real_browser(
     assert page.get_by_text("keeps for a week").is_visible()
     assert_no_script_ran(page)
 
+    # Thanks are cleared in one action; a row leaves the list when marked done (htmx).
+    page.goto(base + "/w/acme/inbox/?tab=appreciation")
+    if page.get_by_role("button", name="Acknowledge all").count():
+        page.get_by_role("button", name="Acknowledge all").click()
+        page.get_by_text("Acknowledged").wait_for()
+        assert page.get_by_text("No thanks waiting.").is_visible()
+    page.goto(base + "/w/acme/inbox/")
+    ben = page.locator("li.item", has_text="How long should I wait")
+    ben.get_by_role("button", name="Done").click()
+    ben.wait_for(state="detached")
+    assert Item.objects.get(pk=item_id("101")).state == "done"
+
     # The people behind the comments, and the report, show the same work.
     page.get_by_role("link", name="People", exact=True).click()
     page.get_by_role("link", name="Carl").click()
