@@ -161,15 +161,22 @@ def test_acknowledge_all_clears_appreciation_in_one_action(owner_client, workspa
 
 
 def test_show_more_with_htmx_returns_only_the_next_rows(owner_client, workspace):
-    for i in range(55):
-        make_item(workspace, f"question {i:02d}", age=timedelta(hours=60 - i))
+    from rapport.inbox.selectors import PAGE_SIZE
+
+    n = PAGE_SIZE + 5
+    for i in range(n):
+        make_item(workspace, f"question {i:03d}", age=timedelta(hours=100 - i))
     html = owner_client.get(inbox_url(workspace)).content.decode()
-    assert "question 49" in html and "question 50" not in html
+    last, first_hidden = f"question {PAGE_SIZE - 1:03d}", f"question {PAGE_SIZE:03d}"
+    assert last in html and first_hidden not in html
     start = html.index("after=") + len("after=")
     cursor = html[start : html.index('"', start)]
     more = owner_client.get(inbox_url(workspace, after=cursor), **HTMX).content.decode()
-    assert "question 50" in more and "question 54" in more
-    assert "<html" not in more and "question 49" not in more
+    assert first_hidden in more and f"question {n - 1:03d}" in more
+    assert "<html" not in more and last not in more
+    assert "Needs reply</h2>" not in more  # the heading is not repeated mid-section
+    full = owner_client.get(inbox_url(workspace, after=cursor)).content.decode()
+    assert "Needs reply</h2>" in full and "<html" in full  # without htmx: a whole page
 
 
 def test_unknown_tab_is_404_and_broken_cursor_is_400(owner_client, workspace):

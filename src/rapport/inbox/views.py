@@ -64,23 +64,26 @@ def _tab_links(counts: TabCounts) -> list[tuple[str, str, str]]:
 def _queue_context(
     request: HttpRequest, workspace: Workspace, membership: Membership, tab: Tab
 ) -> dict[str, Any]:
+    """Everything the queue needs; a "Show more" partial skips the counts and headings."""
     now = timezone.now()
     after = request.GET.get("after") or None
+    partial = bool(request.htmx and after)  # type: ignore[attr-defined]
     page = selectors.queue_page(workspace=workspace, tab=tab, now=now, after=after)
-    counts = selectors.tab_counts(workspace=workspace, now=now)
+    counts = None if partial else selectors.tab_counts(workspace=workspace, now=now)
+    inbox_url = reverse("inbox:index", args=[workspace.slug])
     return {
         "workspace": workspace,
         "section": "inbox",
         "tab": tab,
-        "tab_links": _tab_links(counts),
+        "tab_links": _tab_links(counts) if counts else [],
         "page": page,
-        "groups": _groups(tab, page.rows, after),
-        "after": after,
+        "groups": _groups(tab, page.rows, after if partial else None),
+        "partial": partial,
         "counts": counts,
         "can_edit": membership.allows(Role.EDITOR),
         "seen_at": now.isoformat(),
-        "inbox_url": reverse("inbox:index", args=[workspace.slug]),
-        "back": request.get_full_path(),
+        "inbox_url": inbox_url,
+        "back": f"{inbox_url}?tab={tab.value}",
         "target_hours": workspace.response_target_hours,
     }
 
@@ -94,7 +97,7 @@ def index(request: HttpRequest, slug: str) -> HttpResponse:
     except ValidationError as exc:
         return HttpResponseBadRequest(str(exc))
     template = "inbox/index.html"
-    if request.htmx and context["after"]:  # type: ignore[attr-defined]
+    if context["partial"]:
         template += "#rows"
     return render(request, template, context)
 
