@@ -71,6 +71,9 @@ class FastInsert:
             f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in names)}) "
             f"VALUES ({', '.join(['%s'] * len(names))})"
         )
+        self.copy_sql = (
+            f"COPY {quote(meta.db_table)} ({', '.join(quote(f.column) for f in names)}) FROM STDIN"
+        )
 
     @staticmethod
     def adapter(field: models.Field[Any, Any]) -> Any:
@@ -110,7 +113,13 @@ class FastInsert:
             values.extend(defaults)
             params.append(values)
         with connection.cursor() as cursor:
-            cursor.executemany(self.sql, params)
+            if connection.vendor == "postgresql":
+                # COPY is several times faster than INSERT on PostgreSQL
+                with cursor.cursor.copy(self.copy_sql) as copy:
+                    for values in params:
+                        copy.write_row(values)
+            else:
+                cursor.executemany(self.sql, params)
 
 
 def _sqlite_datetime(value: datetime) -> str:
