@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 from huey.api import Huey
 
-from rapport.channels import ratelimit
+from rapport.channels import base, ratelimit
 from rapport.channels.models import Channel, ChannelStatus
 from rapport.channels.records import Record
 from rapport.channels.services import mark_needs_reconnect, open_channel
@@ -135,7 +135,19 @@ def sync_channel(
     if channel.status != ChannelStatus.ACTIVE:
         summary.outcome, summary.message = "skipped", f"channel is {channel.status}"
         return summary
-    plugin = open_channel(channel, http=http)
+    own_http = http is None
+    http = http or httpx.Client(timeout=20.0, follow_redirects=False)
+    try:
+        return _sync(channel, open_channel(channel, http=http), only_if_due, summary)
+    finally:
+        if own_http:
+            http.close()
+
+
+def _sync(
+    channel: Channel, plugin: base.Channel, only_if_due: bool, summary: SyncSummary
+) -> SyncSummary:
+    channel_id = channel.pk
     if not plugin.can_fetch:
         summary.outcome, summary.message = "skipped", f"{channel.kind} channels do not fetch"
         return summary

@@ -157,6 +157,7 @@ class BlueskyChannel(Channel):
                         reason="too many notifications in one poll; the oldest were not read",
                     )
                 )
+        records.reverse()  # oldest first, so a thread's parents come before its replies
         records[:0] = self._own_posts(records, me)
         return FetchResult(records=records, cursor=json.dumps({"seen": newest}) if newest else "")
 

@@ -45,6 +45,8 @@ class RssChannel(Channel):
             value = str(config.get(name) or "")
             if (value or name == "feed_url") and urlsplit(value).scheme not in ("http", "https"):
                 raise ValidationError(f"{name} must be an http(s) address", field=name)
+        if not str(config.get("max_posts") or "20").isdigit():
+            raise ValidationError("max_posts must be a whole number", field="max_posts")
 
     def fetch(self, cursor: str) -> FetchResult:
         state = _read_cursor(cursor)
@@ -62,9 +64,14 @@ class RssChannel(Channel):
         for url in self._comment_feeds(posts):
             for entry in self._read(url, old, new, records) or []:
                 records.append(feed_records.comment(entry, site=site))
-        max_posts = int(self.config.get("max_posts") or 20)
+        max_posts = self.max_posts
         cursor_out = {"feeds": new, "posts": posts[:max_posts]}
         return FetchResult(records=records, cursor=json.dumps(cursor_out, sort_keys=True))
+
+    @property
+    def max_posts(self) -> int:
+        raw = str(self.config.get("max_posts") or "20")
+        return min(200, int(raw)) if raw.isdigit() else 20
 
     def _comment_feeds(self, posts: list[str]) -> list[str]:
         template = str(self.config.get("comments_url") or "")
@@ -72,7 +79,7 @@ class RssChannel(Channel):
             return []
         if "{path}" not in template:
             return [template]
-        max_posts = int(self.config.get("max_posts") or 20)
+        max_posts = self.max_posts
         paths = [urlsplit(p).path or "/" for p in posts[:max_posts]]
         return [template.replace("{path}", quote(path, safe="")) for path in paths]
 
@@ -91,7 +98,7 @@ class RssChannel(Channel):
         if seen.get("modified"):
             headers["If-Modified-Since"] = seen["modified"]
         with transport_errors(f"the feed {url}"):
-            response = self.http.get(url, headers=headers)
+            response = self.http.get(url, headers=headers, follow_redirects=True)
         if response.status_code == 304:
             new[url] = seen
             return None

@@ -69,7 +69,9 @@ class WordPressChannel(Channel):
         url = str(self.config["base_url"]).rstrip("/") + "/wp-json/wp/v2" + path
         auth = (str(self.config["username"]), str(self.secrets.get("app_password", "")))
         with transport_errors(self.label_for_errors):
-            response = self.http.request(method, url, auth=auth, **kwargs)
+            response = self.http.request(
+                method, url, auth=auth, follow_redirects=method == "GET", **kwargs
+            )
         return response
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
