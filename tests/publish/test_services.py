@@ -68,13 +68,16 @@ def test_time_in_the_past_is_refused(workspace, fake_channel):
     assert exc.value.field == "at"
 
 
-def test_too_long_for_a_channel_is_refused_at_compose_time(workspace, fake_channel):
+def test_too_long_for_a_channel_is_refused_at_compose_time(workspace, fake_channel, monkeypatch):
+    from rapport.channels.builtin.fake import FakeChannel
+
+    monkeypatch.setattr(FakeChannel, "can_thread", False)
     with pytest.raises(ValidationError, match="too long for Fake: 501 of 500"):
         compose_post(
             workspace=workspace,
             author=None,
             title="",
-            body="a" * 501,
+            body="a " * 250 + "b",
             channel_ids=[fake_channel.pk],
         )
 
@@ -205,3 +208,31 @@ def test_owner_resolves_an_unconfirmed_delivery(
     with pytest.raises(ValidationError, match="no longer unconfirmed"):
         resolve_unconfirmed(delivery=delivery, published=False)
     assert FakePlatform.get("t").published == []
+
+
+def test_too_long_for_a_threading_channel_becomes_a_thread(workspace, fake_channel):
+    from rapport.publish.engine import run_delivery
+
+    body = " ".join(f"Sentence number {i} about fresh bread." for i in range(40))
+    at = timezone.now() + timedelta(minutes=1)
+    post = compose_post(
+        workspace=workspace, author=None, title="", body=body, channel_ids=[fake_channel.pk], at=at
+    )
+    delivery = post.deliveries.get()
+    assert len(delivery.parts) == 4
+    assert all(len(p) <= 500 for p in delivery.parts)
+    assert delivery.parts[0].endswith(" 1/4") and delivery.parts[-1].endswith(" 4/4")
+    run_delivery(delivery.pk, now=at)
+    [sent] = FakePlatform.get("t").published
+    assert sent.parts == tuple(delivery.parts)
+
+
+def test_a_word_too_long_for_any_part_is_refused(workspace, fake_channel):
+    with pytest.raises(ValidationError, match="cannot be split into a thread"):
+        compose_post(
+            workspace=workspace,
+            author=None,
+            title="",
+            body="see https://example.com/" + "x" * 600,
+            channel_ids=[fake_channel.pk],
+        )

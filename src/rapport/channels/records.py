@@ -88,7 +88,11 @@ class FetchResult:
 
 @dataclass(frozen=True, slots=True)
 class OutboundPost:
-    """What a channel is asked to publish: one delivery's variant of a post."""
+    """What a channel is asked to publish: one delivery's variant of a post.
+
+    ``parts`` is set when ``text`` is longer than the channel's ``max_length`` and
+    the channel declares ``can_thread``: the text split into a numbered thread.
+    """
 
     delivery_id: int
     idempotency_key: str
@@ -96,6 +100,7 @@ class OutboundPost:
     text: str
     html: str
     url: str = ""
+    parts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,6 +86,7 @@ def outbound(delivery: Delivery) -> OutboundPost:
         text=delivery.body,
         html=delivery.html or render(post.body, link_map=_link_map(post)).html,
         url=post.url,
+        parts=tuple(delivery.parts or ()),
     )
 
 

@@ -75,6 +75,9 @@ class Delivery(models.Model):
     html = models.TextField(
         blank=True, default="", help_text="HTML variant, pinned at compose time (publish 0005)"
     )
+    parts = models.JSONField(
+        default=list, blank=True, help_text="the text as a thread, when too long for one post"
+    )
     status = models.CharField(
         max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.SCHEDULED
     )

@@ -7,6 +7,7 @@ tracked ``/l/<code>`` links through ``link_map`` (original URL → tracked URL).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -97,3 +98,38 @@ def render(markdown: str, *, link_map: Mapping[str, str] | None = None) -> Varia
 def length(text: str) -> int:
     """Length as platforms count it (code points; close to graphemes for most text)."""
     return len(text)
+
+
+def split_thread(text: str, limit: int) -> list[str]:
+    """Split ``text`` into numbered parts ("… 1/3") of at most ``limit`` characters.
+
+    Whole sentences are kept together where they fit, else it breaks between
+    words; raises ValueError naming the word (often a long link) that does not
+    fit on its own.
+    """
+    if length(text) <= limit:
+        return [text]
+    room = limit - len(" 99/99")
+    parts: list[str] = []
+    current = ""
+
+    def add(piece: str) -> None:
+        nonlocal current
+        candidate = f"{current} {piece}" if current else piece
+        if length(candidate) <= room:
+            current = candidate
+        else:
+            parts.append(current)
+            current = piece
+
+    for sentence in re.split(r"(?<=[.!?])\s+|\n{2,}", text.strip()):
+        if length(sentence) <= room:
+            add(sentence.replace("\n", " "))
+            continue
+        for word in sentence.split():
+            if length(word) > room:
+                raise ValueError(f"{word[:40]!r} is longer than {room} characters on its own")
+            add(word)
+    if current:
+        parts.append(current)
+    return [f"{part} {i}/{len(parts)}" for i, part in enumerate(parts, 1)]

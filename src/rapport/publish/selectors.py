@@ -9,9 +9,10 @@ from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from rapport.accounts.models import Workspace
 from rapport.channels.models import Channel
 from rapport.channels.registry import channel_classes
-from rapport.errors import NotFound
+from rapport.errors import NotFound, ValidationError
 from rapport.publish.models import Conversion, Delivery, DeliveryStatus, Link, Post, PostStatus
 from rapport.publish.render import length, render
+from rapport.publish.variants import variant_for
 
 COMPOSED = (
     PostStatus.DRAFT,
@@ -93,10 +94,12 @@ class VariantPreview:
     html: str
     length: int
     limit: int | None
+    parts: list[str]
+    error: str
 
     @property
     def fits(self) -> bool:
-        return self.limit is None or self.length <= self.limit
+        return not self.error
 
 
 def preview(
@@ -108,10 +111,11 @@ def preview(
     out = []
     for channel in channels:
         text = variants.get(channel.pk) or rendered.text
-        limit = (
-            channel_classes()[channel.kind].max_length
-            if channel.kind in channel_classes()
-            else None
-        )
-        out.append(VariantPreview(channel, text, rendered.html, length(text), limit))
+        cls = channel_classes().get(channel.kind)
+        limit = cls.max_length if cls else None
+        try:
+            parts, error = variant_for(channel, text)[1], ""
+        except ValidationError as exc:
+            parts, error = [], str(exc)
+        out.append(VariantPreview(channel, text, rendered.html, length(text), limit, parts, error))
     return out

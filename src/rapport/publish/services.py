@@ -21,7 +21,8 @@ from rapport.errors import ValidationError
 from rapport.publish.links import create_links
 from rapport.publish.models import Delivery, DeliveryStatus, Post, PostStatus
 from rapport.publish.queue import next_free_slot, share_next
-from rapport.publish.render import length, links_in, render
+from rapport.publish.render import links_in, render
+from rapport.publish.variants import variant_for
 
 PAST_GRACE = timedelta(seconds=60)
 When = datetime | Literal["now", "queue", "next"] | None
@@ -63,18 +64,6 @@ def _channels(workspace: Workspace, channel_ids: list[int]) -> list[Channel]:
     return channels
 
 
-def variant_for(channel: Channel, text: str) -> str:
-    """The text ``channel`` gets, or a ValidationError saying by how much it is too long."""
-    limit = channel_class(channel.kind).max_length
-    if limit is not None and length(text) > limit:
-        raise ValidationError(
-            f"too long for {channel.name}: {length(text)} of {limit} characters; "
-            "shorten the post or edit that channel's variant",
-            field=f"variant_{channel.pk}",
-        )
-    return text
-
-
 @transaction.atomic
 def compose_post(
     *,
@@ -113,16 +102,19 @@ def compose_post(
     rendered = render(body, link_map=link_map)
     Post.objects.filter(pk=post.pk).update(text=rendered.text)
     variants = variants or {}
-    deliveries = [
-        Delivery.objects.create(
-            post=post,
-            channel=channel,
-            body=variant_for(channel, variants.get(channel.pk) or rendered.text),
-            html=rendered.html,
-            due_at=_due(channel, at, due_at, now),
+    deliveries = []
+    for channel in channels:
+        text, parts = variant_for(channel, variants.get(channel.pk) or rendered.text)
+        deliveries.append(
+            Delivery.objects.create(
+                post=post,
+                channel=channel,
+                body=text,
+                parts=parts,
+                html=rendered.html,
+                due_at=_due(channel, at, due_at, now),
+            )
         )
-        for channel in channels
-    ]
     if at in ("queue", "next"):
         first = min(d.due_at for d in deliveries)
         Post.objects.filter(pk=post.pk).update(scheduled_at=first)

@@ -73,6 +73,7 @@ class FakeChannel(Channel):
     can_publish = True
     can_reply = True
     can_dm = False
+    can_thread = True
     needs_credentials = False
     idempotent_publish = True
     config_fields = ("platform",)
