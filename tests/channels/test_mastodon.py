@@ -266,3 +266,16 @@ def test_a_spent_budget_waits_for_the_reset_before_the_next_poll(workspace):
     channel.refresh_from_db()
     channel.last_synced_at = None
     assert not is_due(channel)
+
+
+def test_cli_sync_catches_up_in_one_go(workspace, mastodon_mock_server, conversation, monkeypatch):
+    from click.testing import CliRunner
+
+    from rapport.cli import build_cli
+
+    monkeypatch.setattr(mastodon_module, "PAGE", 2)
+    monkeypatch.setattr(MastodonChannel, "max_pages", 1)  # a poll reads one page of two
+    channel = channel_for(workspace, mastodon_mock_server.base_url)
+    result = CliRunner().invoke(build_cli(), ["channels", "sync", str(channel.pk)])
+    assert result.exit_code == 0, result.output
+    assert "ok\t3 new item(s), 3 signal(s), 1 post(s)" in result.output

@@ -7,6 +7,8 @@ here so the command is never lost.
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from rapport.hookspecs import hookimpl
@@ -17,6 +19,9 @@ from rapport.hookspecs import hookimpl
 @click.option("--workspace", "slug", help="Poll every active channel of this workspace.")
 def channels_sync(channel_id: int | None, slug: str | None) -> None:
     """Fetch what is new on one channel, or on every channel of a workspace.
+
+    Polls each channel again while it keeps bringing new rows, so a first
+    sync of a busy account catches up in one go.
 
     \b
     Examples:
@@ -51,7 +56,7 @@ def channels_sync(channel_id: int | None, slug: str | None) -> None:
         task = bar.add_task("", total=len(channels))
         for channel in channels:
             bar.update(task, description=f"polling {channel.name} ({channel.kind})")
-            results.append((channel, sync_channel(channel_id=channel.pk)))
+            results.append((channel, _until_caught_up(channel.pk, sync_channel)))
             bar.advance(task)
     failed = 0
     for channel, s in results:
@@ -71,6 +76,35 @@ def channels_sync(channel_id: int | None, slug: str | None) -> None:
     click.echo(f"{len(results)} channel(s) polled, {total} new item(s).")
     if failed:
         raise SystemExit(1)
+
+
+def _until_caught_up(channel_id: int, sync: Any, rounds: int = 20) -> Any:
+    """Poll again while a poll brings new rows (a poll reads a bounded number of pages)."""
+    total = sync(channel_id=channel_id)
+    for _ in range(rounds - 1):
+        if total.outcome != "ok" or not (
+            total.items_created + total.signals_created + total.posts_created
+        ):
+            break
+        more = sync(channel_id=channel_id)
+        if more.outcome != "ok":
+            total.outcome, total.message, total.retry_after = (
+                more.outcome,
+                more.message,
+                more.retry_after,
+            )
+        for name in (
+            "fetched",
+            "items_created",
+            "signals_created",
+            "posts_created",
+            "already_present",
+        ):
+            setattr(total, name, getattr(total, name) + getattr(more, name))
+        total.skipped.update(more.skipped)
+        if not (more.items_created + more.signals_created + more.posts_created):
+            break
+    return total
 
 
 @hookimpl(trylast=True)
