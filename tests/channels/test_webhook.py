@@ -195,3 +195,9 @@ def test_lookup_not_found_sends_again(workspace, webhook_peer, allow_private):
     delivery.refresh_from_db()
     assert run_delivery(delivery.pk, now=delivery.due_at) == DeliveryStatus.SENT
     assert webhook_peer.lookups == 1 and len(webhook_peer.accepted) == 1
+
+
+def test_ssrf_checked_at_compose_time(workspace, webhook_channel, settings):
+    settings.RAPPORT_ALLOW_PRIVATE_WEBHOOKS = False
+    with pytest.raises(ValidationError, match="Hook: url points at a private or loopback"):
+        due_delivery(workspace, webhook_channel)

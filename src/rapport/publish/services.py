@@ -61,6 +61,10 @@ def _channels(workspace: Workspace, channel_ids: list[int]) -> list[Channel]:
             )
         if cls.needs_credentials and not channel.secrets_encrypted:
             raise ValidationError(f"{channel.name} has no credentials", field="channels")
+        try:  # e.g. a webhook URL that now resolves to a private address
+            cls.validate_config(channel.config, channel.get_secrets())
+        except ValidationError as exc:
+            raise ValidationError(f"{channel.name}: {exc}", field="channels") from None
     return channels
 
 
