@@ -8,7 +8,7 @@ tracked ``/l/<code>`` links through ``link_map`` (original URL → tracked URL).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
@@ -96,17 +96,26 @@ def render(markdown: str, *, link_map: Mapping[str, str] | None = None) -> Varia
 
 
 def length(text: str) -> int:
-    """Length as platforms count it (code points; close to graphemes for most text)."""
+    """Length in code points: never less than platforms count (graphemes, or URLs as 23).
+
+    A channel with its own rule declares ``text_length(text)`` (see ``variants``).
+    """
     return len(text)
 
 
-def split_thread(text: str, limit: int) -> list[str]:
+_length = length
+
+
+def split_thread(
+    text: str, limit: int, *, measure: Callable[[str], int] | None = None
+) -> list[str]:
     """Split ``text`` into numbered parts ("… 1/3") of at most ``limit`` characters.
 
     Whole sentences are kept together where they fit, else it breaks between
     words; raises ValueError naming the word (often a long link) that does not
     fit on its own.
     """
+    length = measure or _length
     if length(text) <= limit:
         return [text]
     room = limit - len(" 99/99")

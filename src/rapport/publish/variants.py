@@ -16,18 +16,19 @@ def variant_for(channel: Channel, text: str) -> tuple[str, list[str]]:
     """
     cls = channel_class(channel.kind)
     limit = cls.max_length
-    if limit is None or length(text) <= limit:
+    measure = getattr(cls, "text_length", None) or length  # a platform's own counting rule
+    if limit is None or measure(text) <= limit:
         return text, []
     if getattr(cls, "can_thread", False):
         try:
-            return text, split_thread(text, limit)
+            return text, split_thread(text, limit, measure=measure)
         except ValueError as exc:
             raise ValidationError(
                 f"too long for {channel.name} and cannot be split into a thread: {exc}",
                 field=f"variant_{channel.pk}",
             ) from None
     raise ValidationError(
-        f"too long for {channel.name}: {length(text)} of {limit} characters; "
+        f"too long for {channel.name}: {measure(text)} of {limit} characters; "
         "shorten the post or edit that channel's variant",
         field=f"variant_{channel.pk}",
     )
