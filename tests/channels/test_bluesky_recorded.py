@@ -154,3 +154,39 @@ def test_reply_record_keys_are_deterministic_valid_tids():
     assert len(key) == 13 and key[0] in "234567abcdefghij"
     assert set(key) <= set(bluesky_records.TID_ALPHABET)
     assert len(bluesky_records.reply_rkey("k", "not a time")) == 13
+
+
+def _jwt(exp: int) -> str:
+    import base64
+    import json
+
+    def b64(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    head, body = b64({"typ": "at+jwt", "alg": "ES256K"}), b64({"sub": OWNER, "exp": exp})
+    return f"{head}.{body}.c2ln"
+
+
+def test_a_refused_stored_session_falls_back_to_the_app_password(workspace):
+    """No reconnect loop: a retired refresh token is replaced by a new login, then saved."""
+    from atproto_client.client.session import Session
+
+    with pds(Answer(body=fixture("bluesky", "list_notifications.json"))) as server:
+        expired = {"error": "ExpiredToken", "message": "Token has been revoked"}
+        server.route(
+            "POST", "/xrpc/com.atproto.server.refreshSession", lambda r: Answer(400, {}, expired)
+        )
+        old = _jwt(1_000_000_000)  # expired in 2001: the SDK refreshes before any call
+        stale = Session("bakery3.test", OWNER, old, old, server.url).encode()
+        channel = channel_for(workspace, server)
+        channel.set_secrets({"app_password": "abcd-efgh-ijkl-mnop", "session": stale})
+        channel.save()
+        summary = sync_channel(channel_id=channel.pk)
+        paths = [r.path for r in server.requests]
+    assert summary.outcome == "ok" and summary.items_created == 3
+    assert paths[:2] == [
+        "/xrpc/com.atproto.server.refreshSession",
+        "/xrpc/com.atproto.server.createSession",
+    ]
+    channel.refresh_from_db()
+    assert channel.get_secrets()["session"] != stale

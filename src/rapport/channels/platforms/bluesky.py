@@ -87,6 +87,7 @@ class BlueskyChannel(Channel):
         if session:
             try:
                 client.login(session_string=session, fetch_bsky_profile=False)
+                client.com.atproto.server.get_session()  # refreshes (and saves) an aged session
                 return
             except (at.UnauthorizedError, at.BadRequestError):
                 if not self.secrets.get("app_password"):
