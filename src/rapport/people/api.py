@@ -21,8 +21,6 @@ class PersonOut(Schema):
     interactions: int
     last_interaction_at: datetime | None
     strength: float
-    items: int = Field(description="items this person wrote")
-    replies: int = Field(description="the workspace's replies to them")
     platforms: list[str]
 
 
@@ -51,8 +49,6 @@ def list_people(request: HttpRequest, slug: Path[str], filters: Query[PeopleFilt
             interactions=row.person.interactions,
             last_interaction_at=row.person.last_interaction_at,
             strength=row.person.strength,
-            items=row.items,
-            replies=row.replies,
             platforms=row.platforms,
         )
         for row in page.rows

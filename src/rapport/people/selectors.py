@@ -1,7 +1,8 @@
 """Reads for people: the list (most recent interaction first) and a person's timeline.
 
 Read-only; identities and people are written by ``people.services`` during ingest.
-Counts are computed for the people on the page only, never for the workspace.
+The list reads the counts ingest keeps on each person (``interactions``) instead of
+counting items per page: a list of people must not cost a scan of a million items.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import heapq
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from rapport.accounts.models import Workspace
 from rapport.errors import ValidationError
@@ -21,13 +22,14 @@ from rapport.people.models import Identity, Person
 
 PAGE_SIZE = 50
 TIMELINE_LIMIT = 200
+REPLIES_READ = 5000
 
 
 @dataclass(frozen=True, slots=True)
 class PersonRow:
+    """A person on the list; ``person.interactions`` is their count, kept by ingest."""
+
     person: Person
-    items: int
-    replies: int
     platforms: list[str]
 
 
@@ -82,26 +84,12 @@ def people_page(
     qs = _after(people(workspace=workspace, query=query), after)
     found = list(qs.order_by(F("last_interaction_at").desc(nulls_last=True), "-pk")[: limit + 1])
     page = found[:limit]
-    ids = [p.pk for p in page]
-    written = dict(
-        Item.objects.filter(workspace=workspace, is_own=False, author__person_id__in=ids)
-        .values_list("author__person_id")
-        .annotate(n=Count("id"))
-    )
-    replies = dict(
-        Item.objects.filter(workspace=workspace, is_own=True, parent__author__person_id__in=ids)
-        .values_list("parent__author__person_id")
-        .annotate(n=Count("id"))
-    )
     platforms: dict[int, set[str]] = {}
-    for person_id, platform in Identity.objects.filter(person_id__in=ids).values_list(
-        "person_id", "platform"
-    ):
+    for person_id, platform in Identity.objects.filter(
+        person_id__in=[p.pk for p in page]
+    ).values_list("person_id", "platform"):
         platforms.setdefault(person_id, set()).add(platform)
-    rows = [
-        PersonRow(p, written.get(p.pk, 0), replies.get(p.pk, 0), sorted(platforms.get(p.pk, ())))
-        for p in page
-    ]
+    rows = [PersonRow(p, sorted(platforms.get(p.pk, ()))) for p in page]
     next_cursor = _encode(page[-1].last_interaction_at, page[-1].pk) if len(found) > limit else None
     return PeoplePage(rows=rows, next_cursor=next_cursor)
 
@@ -126,16 +114,25 @@ def person_in(*, workspace: Workspace, person_id: int) -> Person | None:
 
 def person_view(*, person: Person, limit: int = TIMELINE_LIMIT) -> PersonView:
     """Their items and the owner's replies to them, newest first, merged from two reads."""
+    handles = list(person.identities.values_list("id", flat=True))
+    theirs = Item.objects.filter(workspace_id=person.workspace_id, author_id__in=handles)
     written = list(
-        Item.objects.select_related("post", "author")
-        .filter(workspace_id=person.workspace_id, is_own=False, author__person=person)
+        theirs.filter(is_own=False)
+        .select_related("post", "author")
         .order_by("-created_at", "-id")[: limit + 1]
     )
-    answered = list(
-        Item.objects.select_related("post", "parent")
-        .filter(workspace_id=person.workspace_id, is_own=True, parent__author__person=person)
-        .order_by("-created_at", "-id")[: limit + 1]
-    )
+    # No ORDER BY here: with one, SQLite walks the workspace's newest items looking for
+    # replies; without, it follows the parent index from this person's items. Replies
+    # to one person are few, so they are sorted here.
+    answered = sorted(
+        Item.objects.select_related("post", "parent").filter(
+            workspace_id=person.workspace_id,
+            is_own=True,
+            parent_id__in=Subquery(theirs.values("id")),
+        )[:REPLIES_READ],
+        key=lambda reply: (reply.created_at, reply.pk),
+        reverse=True,
+    )[: limit + 1]
     merged = heapq.merge(
         ((i, False) for i in written),
         ((i, True) for i in answered),

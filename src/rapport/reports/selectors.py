@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from rapport.accounts.models import Workspace
@@ -49,9 +49,8 @@ class Report:
         return [*self.substance, *self.reach]
 
 
-def _median(values: QuerySet[Item], field: str) -> float | None:
-    """The median without loading every value: count, then read the middle one or two."""
-    n = values.count()
+def _median(values: QuerySet[Item], field: str, n: int) -> float | None:
+    """The median of ``n`` values without loading them: read the middle one or two."""
     if n == 0:
         return None
     ordered = values.order_by(field).values_list(field, flat=True)
@@ -61,11 +60,26 @@ def _median(values: QuerySet[Item], field: str) -> float | None:
     return (low + high) / 2
 
 
-def _label_counts(received: QuerySet[Item]) -> list[LabelCount]:
-    counts = dict(received.values_list("label").annotate(n=Count("id")).order_by())
-    rows = [LabelCount(value, title, counts.get(value, 0)) for value, title in Label.choices]
-    if counts.get(""):
-        rows.append(LabelCount("", "Not triaged yet", counts[""]))
+def _received(received: QuerySet[Item], late_before: datetime) -> dict[str, int]:
+    """Label counts and late questions in one pass over the period's items."""
+    per_label = {
+        f"label:{value}": Count("id", filter=Q(label=value)) for value in [*Label.values, ""]
+    }
+    late = Q(
+        state=ItemState.OPEN,
+        label=Label.NEEDS_REPLY,
+        is_duplicate=False,
+        created_at__lt=late_before,
+    )
+    return received.aggregate(total=Count("id"), late=Count("id", filter=late), **per_label)
+
+
+def _label_counts(counts: dict[str, int]) -> list[LabelCount]:
+    rows = [
+        LabelCount(value, str(title), counts[f"label:{value}"]) for value, title in Label.choices
+    ]
+    if counts["label:"]:
+        rows.append(LabelCount("", "Not triaged yet", counts["label:"]))
     return rows
 
 
@@ -76,11 +90,9 @@ def desk_report(*, workspace: Workspace, period: Period, now: datetime) -> Repor
         answered_at__gte=period.start, answered_at__lt=period.end, response_seconds__isnull=False
     )
     target = timedelta(hours=workspace.response_target_hours)
-    late_now = received.filter(
-        state=ItemState.OPEN,
-        label=Label.NEEDS_REPLY,
-        is_duplicate=False,
-        created_at__lt=min(now, period.end) - target,
+    counts = _received(received, min(now, period.end) - target)
+    answers = answered.aggregate(
+        n=Count("id"), within=Count("id", filter=Q(response_seconds__lte=target.total_seconds()))
     )
     own_replies = Item.objects.filter(
         workspace=workspace,
@@ -117,22 +129,26 @@ def desk_report(*, workspace: Workspace, period: Period, now: datetime) -> Repor
         .annotate(n=Count("id"))
         .order_by()
     )
-    within = answered.filter(response_seconds__lte=int(target.total_seconds())).count()
     hours = workspace.response_target_hours
     substance = [
-        Figure("answered", "Answered", answered.count(), "items you answered in this period"),
+        Figure("answered", "Answered", answers["n"], "items you answered in this period"),
         Figure(
             "median_response_seconds",
             "Median response time",
-            _median(answered, "response_seconds"),
+            _median(answered, "response_seconds", answers["n"]),
             "half of your answers came faster than this",
             unit="seconds",
         ),
-        Figure("answered_within_target", f"Answered within {hours} h", within, "of those answered"),
+        Figure(
+            "answered_within_target",
+            f"Answered within {hours} h",
+            answers["within"],
+            "of those answered",
+        ),
         Figure(
             "waiting_past_target",
             "Waiting past the target",
-            late_now.count(),
+            counts["late"],
             f"questions from this period still open after {hours} h",
         ),
         Figure(
@@ -152,8 +168,8 @@ def desk_report(*, workspace: Workspace, period: Period, now: datetime) -> Repor
     ]
     return Report(
         period=period,
-        received=received.count(),
-        by_label=_label_counts(received),
+        received=counts["total"],
+        by_label=_label_counts(counts),
         substance=substance,
         reach=reach,
     )
