@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from rapport.triage import explain
 from rapport.triage.copied import copied_share
-from rapport.triage.features import matrix
+from rapport.triage.features import blocks
 from rapport.triage.model import DEFAULT_PATH, LinearModel, load
 from rapport.triage.prepare import Prepared, prepare
 from rapport.triage.rules import rule_probabilities
@@ -24,7 +24,7 @@ _ORDER = ("spam", "needs_reply", "conversation", "appreciation")
 
 def model_scorer(model: LinearModel) -> Scorer:
     def score(prepared: list[Prepared], copied: list[int]) -> list[dict[str, float]]:
-        probs = model.probabilities(matrix(prepared, copied))
+        probs = model.probabilities(blocks(prepared, copied))
         return [dict(zip(_ORDER, map(float, row), strict=True)) for row in probs]
 
     return score
@@ -117,25 +117,20 @@ class DefaultClassifier:
 
 
 SPAM_THRESHOLD = 0.5
-SPAM_THRESHOLD_WHEN_ASKING = 0.9
 NEEDS_REPLY_WHEN_ASKING = 0.2
 
 
 def choose_label(p: Prepared, probs: dict[str, float], *, suspicious: bool) -> tuple[str, float]:
     """The label and its confidence, leaning towards ``needs_reply`` when in doubt.
 
-    Nothing that needs an answer may get lost: a message that asks, requests or
-    complains, with no promotion and no dropped links, is called spam only when
-    the model is very sure, and is ``needs_reply`` unless the model all but
-    rules that out.
+    Nothing that needs an answer may get lost: a message that is not spam and
+    asks, requests or complains is ``needs_reply`` unless the model all but
+    rules that out. Dropped links or copied text lower the bar for spam.
     """
-    question, request, complaint, _, promo = p.cue_counts
+    question, request, complaint, _, _ = p.cue_counts
     asking = bool(question or request or complaint or p.questions)
     spam_p = probs["spam"]
-    threshold = (
-        SPAM_THRESHOLD_WHEN_ASKING if asking and not (promo or suspicious) else SPAM_THRESHOLD
-    )
-    if (suspicious and spam_p >= 0.2) or spam_p >= threshold:
+    if (suspicious and spam_p >= 0.2) or spam_p >= SPAM_THRESHOLD:
         return "spam", max(spam_p, 0.5)
     rest = max(1e-9, 1.0 - spam_p)
     intent = {k: v / rest for k, v in probs.items() if k != "spam"}

@@ -123,6 +123,12 @@ def triage_train(slug: str | None, data_dir: Path | None, out: Path | None) -> N
     root = data_dir or default_data_dir()
     youtube = datasets.youtube_videos(root / "youtube_spam")
     corpus = datasets.corpus(root / "triage")
+    care = root.parent.parent / "shared" / "data" / "customer_care" / "dev.json"
+    if care.is_file():
+        corpus += datasets.customer_care(care, part="train")
+        click.echo(f"Using the customer-care training half from {care}.")
+    else:
+        click.echo(f"No {care}: training without the customer-care half (see data/README.md).")
     click.echo(
         f"Training on {sum(map(len, youtube))} YouTube comments and {len(corpus)} corpus rows..."
     )

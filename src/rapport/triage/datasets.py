@@ -98,3 +98,23 @@ def labelled_file(path: Path) -> list[Example]:
         except (json.JSONDecodeError, csv.Error, UnicodeDecodeError) as exc:
             raise ValidationError(f"{path}: cannot read it ({exc})") from exc
     return out
+
+
+def customer_care(path: Path, *, part: str) -> list[Example]:
+    """First turns of the customer-care conversations, all ``needs_reply``.
+
+    Split by company (sorted names, every other one) so that ``part="train"``
+    and ``part="test"`` never share a company: the model is measured on
+    companies, products and writing it never saw.
+    """
+    conversations = json.loads(path.read_text(encoding="utf-8"))
+    companies = sorted({c["dialogHeader"]["company"] for c in conversations})
+    train = set(companies[::2])
+    return [
+        (
+            TriageInput(key=c["dialogHeader"]["sessionID"], text=c["dialogContent"][0]["message"]),
+            "needs_reply",
+        )
+        for c in conversations
+        if (c["dialogHeader"]["company"] in train) == (part == "train")
+    ]

@@ -14,6 +14,7 @@ import itertools
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -58,6 +59,8 @@ DENSE: tuple[str, ...] = (
 N_FEATURES = N_HASHED + len(DENSE)
 _DIGITS = re.compile(r"\d[\d ()+-]{7,}\d")
 _SPACE = re.compile(r"\s+")
+_MULT = np.uint64(1_000_003)
+_MIX = np.uint64(0xFF51AFD7ED558CCD)
 _hasher = FeatureHasher(n_features=N_HASHED, input_type="string", alternate_sign=False)
 
 
@@ -69,12 +72,51 @@ def _word_grams(p: Prepared) -> list[str]:
     return [*words, *(f"{a} {b}" for a, b in itertools.pairwise(words))]
 
 
-def _char_grams(p: Prepared) -> list[str]:
-    low = " " + _SPACE.sub(" ", p.clean[:MAX_CHARS].lower()) + " "
-    n = len(low)
-    out: list[str] = []
+def _char_blocks(prepared: Sequence[Prepared]) -> list[sparse.csr_matrix]:
+    """Hashed character n-grams, one CSR matrix per n-gram size, built without sorting.
+
+    All texts are joined with NUL separators into one array of code points; a
+    polynomial hash of every window of each size is computed with numpy at once
+    and windows that cross a separator are dropped. Windows come out in row
+    order, so each size's CSR matrix is assembled directly (duplicates are left
+    in: a repeated n-gram counts again). Each occurrence weighs
+    1/sqrt(occurrences in the row), so a row has unit length in count terms.
+    About 3 µs an item, where building n-gram strings in Python cost 60 µs.
+    """
+    n_rows = len(prepared)
+    texts = [
+        " " + _SPACE.sub(" ", p.clean[:MAX_CHARS].lower().replace("\x00", " ")) + " "
+        for p in prepared
+    ]
+    big = "\x00".join(texts) + "\x00"
+    codes = np.frombuffer(big.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(
+        np.uint64
+    )
+    seps = np.concatenate([[0], np.cumsum(codes == 0)])  # seps[i]: separators before i
+    parts: list[tuple[np.ndarray, np.ndarray]] = []
+    total = len(codes)
     for size in CHAR_SIZES:
-        out += [low[i : i + size] for i in range(n - size + 1)]
+        n = total - size + 1
+        if n <= 0:
+            continue
+        h = np.full(n, np.uint64(size * 0x9E3779B1))
+        for k in range(size):
+            h = h * _MULT + codes[k : k + n]
+        valid = seps[size : size + n] == seps[:n]
+        h = h[valid]
+        h ^= h >> np.uint64(29)
+        h *= _MIX
+        h ^= h >> np.uint64(32)
+        parts.append((seps[:n][valid], (h % np.uint64(N_HASHED)).astype(np.int32)))
+    counts = [np.bincount(rows, minlength=n_rows) for rows, _ in parts]
+    per_row = np.maximum(sum(counts, np.zeros(n_rows, dtype=np.int64)), 1)
+    weight = 1.0 / np.sqrt(per_row)
+    out = []
+    for (rows, cols), count in zip(parts, counts, strict=True):
+        indptr = np.concatenate([[0], np.cumsum(count)])
+        out.append(
+            sparse.csr_matrix((weight[rows], cols, indptr), shape=(n_rows, N_HASHED), copy=False)
+        )
     return out
 
 
@@ -130,13 +172,51 @@ def dense_row(p: Prepared, copied: int = 0) -> list[float]:
     ]
 
 
-def matrix(prepared: Sequence[Prepared], copied: Sequence[int] | None = None) -> sparse.csr_matrix:
-    """Rows of binary, L2-normalised hashed n-grams followed by the dense columns."""
-    hashed = _hashed(_char_grams(p) for p in prepared)
-    if WORD_WEIGHT:
-        hashed = hashed + WORD_WEIGHT * _hashed(_word_grams(p) for p in prepared)
+@dataclass(frozen=True)
+class Blocks:
+    """The features of a batch in pieces that a linear model can apply separately."""
+
+    chars: list[sparse.csr_matrix]
+    words: sparse.csr_matrix
+    dense: np.ndarray
+
+    def dot(self, hashed_w: np.ndarray, dense_w: np.ndarray) -> np.ndarray:
+        """``X @ W`` with W split into its hashed (C-contiguous float64) and dense rows.
+
+        Big batches use scipy's C loop; a handful of items gathers only the
+        weight rows they use (cheaper than touching all 2**18 rows).
+        """
+        n = self.dense.shape[0]
+        out = self.dense @ dense_w
+        parts = ((self.words, WORD_WEIGHT), *((c, 1.0) for c in self.chars))
+        if n >= 32:
+            for block, scale in parts:
+                out += (block @ hashed_w) * scale
+            return out
+        for block, scale in parts:
+            if block.nnz:
+                rows = np.repeat(np.arange(n), np.diff(block.indptr))
+                contrib = hashed_w[block.indices] * (block.data * scale)[:, None]
+                for j in range(out.shape[1]):
+                    out[:, j] += np.bincount(rows, weights=contrib[:, j], minlength=n)
+        return out
+
+    def matrix(self) -> sparse.csr_matrix:
+        """One canonical CSR matrix, for fitting."""
+        hashed = self.words * WORD_WEIGHT
+        for block in self.chars:
+            hashed = hashed + block
+        return sparse.hstack([hashed, sparse.csr_matrix(self.dense)], format="csr")
+
+
+def blocks(prepared: Sequence[Prepared], copied: Sequence[int] | None = None) -> Blocks:
     copied = copied or [0] * len(prepared)
     dense = np.array(
         [dense_row(p, c) for p, c in zip(prepared, copied, strict=True)], dtype=np.float64
     ).reshape(len(prepared), len(DENSE))
-    return sparse.hstack([hashed, sparse.csr_matrix(dense)], format="csr")
+    return Blocks(_char_blocks(prepared), _hashed(_word_grams(p) for p in prepared), dense)
+
+
+def matrix(prepared: Sequence[Prepared], copied: Sequence[int] | None = None) -> sparse.csr_matrix:
+    """Rows of hashed n-grams followed by the dense columns, as one matrix."""
+    return blocks(prepared, copied).matrix()

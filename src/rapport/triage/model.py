@@ -22,7 +22,7 @@ import numpy as np
 from scipy import sparse
 
 from rapport.errors import ModelError
-from rapport.triage.features import N_FEATURES
+from rapport.triage.features import N_FEATURES, N_HASHED, Blocks
 
 INTENTS: tuple[str, ...] = ("needs_reply", "conversation", "appreciation")
 FORMAT = "rapport-triage-linear/1"
@@ -37,15 +37,27 @@ class LinearModel:
     intent_w: np.ndarray  # (len(INTENTS), N_FEATURES)
     intent_b: np.ndarray  # (len(INTENTS),)
     meta: dict[str, Any] = field(default_factory=dict)
+    _stacked: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def version(self) -> str:
         return str(self.meta.get("version", "default-v1"))
 
-    def probabilities(self, x: sparse.csr_matrix) -> np.ndarray:
+    def probabilities(self, x: sparse.csr_matrix | Blocks) -> np.ndarray:
         """(n, 4) probabilities in the order spam, needs_reply, conversation, appreciation."""
-        spam = 1.0 / (1.0 + np.exp(-(x @ self.spam_w + self.spam_b)))
-        logits = x @ self.intent_w.T + self.intent_b
+        if isinstance(x, Blocks):
+            if self._stacked is None:
+                stacked = np.column_stack([self.spam_w, self.intent_w.T]).astype(np.float64)
+                self._stacked = (
+                    np.ascontiguousarray(stacked[:N_HASHED]),
+                    np.ascontiguousarray(stacked[N_HASHED:]),
+                )
+            scores = x.dot(*self._stacked)
+        else:
+            scores = np.column_stack([x @ self.spam_w, x @ self.intent_w.T])
+        scores = np.asarray(scores, dtype=np.float64)
+        spam = 1.0 / (1.0 + np.exp(-(scores[:, 0] + self.spam_b)))
+        logits = scores[:, 1:] + self.intent_b
         logits -= logits.max(axis=1, keepdims=True)
         intent = np.exp(logits)
         intent /= intent.sum(axis=1, keepdims=True)

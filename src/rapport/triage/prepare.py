@@ -49,8 +49,8 @@ def prepare(item: TriageInput) -> Prepared:
     plain = text.strip_noise(clean) if (links or handles) else clean
     toks = cues.tokens(clean)
     words = cues.tokens(plain) if plain is not clean else toks
-    letters = sum(1 for ch in plain if ch.isalpha())
-    upper = sum(1 for ch in plain if ch.isupper())
+    letters = sum(map(str.isalpha, plain))
+    upper = sum(map(str.isupper, plain)) if letters else 0
     return Prepared(
         source=item,
         clean=clean,

@@ -39,6 +39,8 @@ def clean(text: str) -> str:
 
 
 def find_links(text: str) -> list[str]:
+    if "." not in text and ":" not in text:
+        return []
     if "@" in text:
         text = _EMAIL.sub(" ", text)
     return [m.group(0).rstrip(".,;:!?)") for m in _URL.finditer(text)]
@@ -57,6 +59,8 @@ def domain_of(link: str) -> str:
 
 
 def find_handles(text: str) -> list[str]:
+    if "@" not in text:
+        return []
     return _HANDLE.findall(_EMAIL.sub(" ", text))
 
 

@@ -2,8 +2,10 @@
 
 The spam head learns from the YouTube Spam Collection and from the corpus
 (spam against everything else, corpus rows weighted ``CORPUS_WEIGHT`` because
-they are few and cover the desk's own kinds of comments); the intent head
-learns needs_reply / conversation / appreciation from the corpus. Both are
+they are few and cover the desk's own kinds of comments; the corpus includes
+the customer-care training half when available, which teaches it that long,
+@-addressed complaints are customers, not spam); the intent head learns
+needs_reply / conversation / appreciation from the corpus. Both are
 L2-regularised logistic regressions: fast to fit (seconds), fast to apply and
 easy to read weights from.
 """
@@ -19,14 +21,11 @@ from sklearn.linear_model import LogisticRegression
 
 from rapport.triage.copied import copied_share
 from rapport.triage.datasets import Example
-from rapport.triage.features import DENSE, N_FEATURES, N_HASHED, matrix
+from rapport.triage.features import N_FEATURES, matrix
 from rapport.triage.model import INTENTS, LinearModel
 from rapport.triage.prepare import prepare
 from rapport.triage.types import TriageInput
 
-# Dense columns the spam head must not use: on YouTube long comments and
-# @-mentions are mostly spam, in a business's inbox they are mostly customers.
-SPAM_BLIND: tuple[str, ...] = ("words", "length", "handles", "few_words")
 SPAM_C = 100.0
 INTENT_C = 20.0
 CORPUS_WEIGHT = 3.0
@@ -51,10 +50,8 @@ def fit(
     x = sparse.vstack([x_spam, x_corpus]).tocsr()
     y = np.concatenate([np.array([s for _, s in spam], dtype=bool), y_corpus == "spam"])
     weights = np.concatenate([np.ones(len(spam)), np.full(len(corpus), CORPUS_WEIGHT)])
-    blind = np.ones(N_FEATURES)
-    blind[[N_HASHED + DENSE.index(name) for name in SPAM_BLIND]] = 0.0
-    spam_head = LogisticRegression(C=SPAM_C, max_iter=5000).fit(
-        x @ sparse.diags(blind), y, sample_weight=weights
+    spam_head = LogisticRegression(C=SPAM_C, solver="liblinear", max_iter=5000).fit(
+        x, y, sample_weight=weights
     )
 
     keep = y_corpus != "spam"
