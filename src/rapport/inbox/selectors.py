@@ -18,7 +18,8 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import JSONField, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import IntegerField, JSONField, OuterRef, Q, QuerySet, Subquery, Value
 
 from rapport.accounts.models import Workspace
 from rapport.errors import ValidationError
@@ -155,6 +156,14 @@ def _stream_query(
     return qs.order_by(*order)
 
 
+def _read_streams(parts: list[QuerySet[Any]]) -> list[tuple[int, datetime, int]]:
+    """All streams in one round trip where the database allows a LIMIT per UNION part
+    (PostgreSQL); one query per stream otherwise (SQLite, which runs in-process)."""
+    if len(parts) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        return list(parts[0].union(*parts[1:], all=True))
+    return [row for part in parts for row in part]
+
+
 def queue_page(
     *,
     workspace: Workspace,
@@ -167,14 +176,19 @@ def queue_page(
     cursor = Cursor.decode(after) if after else None
     oldest_first = tab in _OLDEST_FIRST
     sign = 1 if oldest_first else -1
-    keys: list[tuple[tuple[int, int, int], int, datetime]] = []
+    parts = []
     for stream in _STREAMS[tab]:
         qs = _stream_query(workspace, stream, cursor, oldest_first)
-        if qs is None:
-            continue
-        # Keys only, read in index order: limit+1 rows per stream, whatever the table size.
-        for pk, created_at in qs.values_list("id", "created_at")[: limit + 1]:
-            keys.append(((stream.rank, sign * _micros(created_at), sign * pk), pk, created_at))
+        if qs is not None:
+            # Keys only, read in index order: limit+1 rows per stream, whatever the size.
+            rank = Value(stream.rank, output_field=IntegerField())
+            parts.append(
+                qs.annotate(rank=rank).values_list("id", "created_at", "rank")[: limit + 1]
+            )
+    keys = [
+        ((rank, sign * _micros(created_at), sign * pk), pk, created_at)
+        for pk, created_at, rank in _read_streams(parts)
+    ]
     best = heapq.nsmallest(limit + 1, keys, key=lambda entry: entry[0])
     items = Item.objects.select_related("author", "post").in_bulk([pk for _, pk, _ in best[:limit]])
     target = timedelta(hours=workspace.response_target_hours)
