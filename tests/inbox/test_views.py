@@ -272,3 +272,33 @@ def test_item_page_links_to_the_next_waiting_item(owner_client, owner, workspace
     services_done = reverse("inbox:done", args=[workspace.slug, second.pk])
     html = owner_client.post(services_done, **HTMX).content.decode()
     assert "Nothing else is waiting." in html
+
+
+def test_a_reply_being_sent_refreshes_itself_until_the_worker_is_done(owner_client, workspace):
+    item = make_item(workspace)
+    make_item(
+        workspace,
+        "On its way",
+        is_own=True,
+        parent=item,
+        root=item,
+        state="done",
+        signals={"delivery": {"status": "pending"}},
+    )
+    html = owner_client.get(reverse("inbox:item", args=[workspace.slug, item.pk])).content.decode()
+    assert 'hx-trigger="load delay:4s"' in html and "Sending through" in html
+
+
+def test_a_failed_reply_shows_the_reason(owner_client, workspace):
+    item = make_item(workspace)
+    make_item(
+        workspace,
+        "Did not go",
+        is_own=True,
+        parent=item,
+        root=item,
+        state="done",
+        signals={"delivery": {"status": "failed", "error": "token revoked: reconnect Social"}},
+    )
+    html = owner_client.get(reverse("inbox:item", args=[workspace.slug, item.pk])).content.decode()
+    assert "Not sent: token revoked: reconnect Social" in html
