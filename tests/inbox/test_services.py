@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from rapport.channels.records import PublishResult, ReplyTarget
+from rapport.channels.builtin.fake import FakePlatform
 from rapport.errors import ChannelAuthError, PermanentChannelError, ValidationError
 from rapport.inbox import services
 from rapport.inbox.models import Item
@@ -15,37 +16,19 @@ from rapport.triage.models import TriageDecision
 from tests.people.factories import make_identity, make_item, make_post
 
 
-class ReplyingChannel:
-    """Stands in for a channel plugin that can reply; records what it was asked."""
-
-    kind = "test-replier"
-    can_reply = True
-    sent: list[tuple[ReplyTarget, str]] = []
-    fail_with: Exception | None = None
-
-    def __init__(self, **_: object) -> None:
-        pass
-
-    def reply(self, target: ReplyTarget, text: str) -> PublishResult:
-        if ReplyingChannel.fail_with is not None:
-            raise ReplyingChannel.fail_with
-        ReplyingChannel.sent.append((target, text))
-        return PublishResult(
-            remote_id=f"remote-{len(ReplyingChannel.sent)}",
-            remote_url="https://social.example/@acme/1",
-        )
+@pytest.fixture
+def platform() -> FakePlatform:
+    """The fake platform behind the channel: what was replied, and failures to inject."""
+    return FakePlatform.get(f"desk-{uuid.uuid4()}")
 
 
 @pytest.fixture
-def channel(workspace, monkeypatch):  # type: ignore[no-untyped-def]
-    from rapport.channels import registry
+def channel(workspace, platform):  # type: ignore[no-untyped-def]
     from rapport.channels.models import Channel
 
-    kinds = {**registry.channel_classes(), "test-replier": ReplyingChannel}
-    monkeypatch.setattr(registry, "channel_classes", lambda: kinds)
-    ReplyingChannel.sent = []
-    ReplyingChannel.fail_with = None
-    return Channel.objects.create(workspace=workspace, kind="test-replier", name="Social")
+    return Channel.objects.create(
+        workspace=workspace, kind="fake", name="Social", config={"platform": platform.name}
+    )
 
 
 def test_reply_to_an_archive_item_is_stored_as_an_own_item_and_not_sent(workspace, owner):
@@ -91,7 +74,7 @@ def test_empty_or_oversized_replies_are_refused(workspace, owner, text):
 
 
 def test_reply_goes_out_through_the_channel_after_commit_and_records_the_remote_id(
-    workspace, owner, channel, django_capture_on_commit_callbacks
+    workspace, owner, channel, platform, django_capture_on_commit_callbacks
 ):
     ana = make_identity(workspace, "Ana", platform="mastodon")
     item = make_item(
@@ -99,19 +82,19 @@ def test_reply_goes_out_through_the_channel_after_commit_and_records_the_remote_
     )
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         own = services.reply(item=item, user=owner, text="From 9 to 1!").reply
-    assert ReplyingChannel.sent == []  # nothing leaves before the commit
+    assert platform.replies == []  # nothing leaves before the commit
     for callback in callbacks:
         callback()
-    target, text = ReplyingChannel.sent[0]
+    target, text = platform.replies[0]
     assert text == "From 9 to 1!"
     assert target.source_id == item.source_id and target.author_key == ana.key
     own.refresh_from_db()
-    assert own.source_id == "remote-1" and own.url == "https://social.example/@acme/1"
+    assert own.source_id == "reply-1"
     assert own.signals["delivery"]["status"] == "sent"
 
 
 def test_a_sent_reply_is_not_sent_twice(
-    workspace, owner, channel, django_capture_on_commit_callbacks
+    workspace, owner, channel, platform, django_capture_on_commit_callbacks
 ):
     from rapport.inbox.tasks import send_reply
 
@@ -119,13 +102,13 @@ def test_a_sent_reply_is_not_sent_twice(
     with django_capture_on_commit_callbacks(execute=True):
         own = services.reply(item=item, user=owner, text="hello").reply
     send_reply(own.pk)  # the queue delivered it again
-    assert len(ReplyingChannel.sent) == 1
+    assert len(platform.replies) == 1
 
 
 def test_a_refused_reply_records_the_error(
-    workspace, owner, channel, django_capture_on_commit_callbacks
+    workspace, owner, channel, platform, django_capture_on_commit_callbacks
 ):
-    ReplyingChannel.fail_with = PermanentChannelError("the post was deleted")
+    platform.fail_next(PermanentChannelError("the post was deleted"))
     item = make_item(workspace, channel=channel, source=channel.source_key)
     with django_capture_on_commit_callbacks(execute=True):
         own = services.reply(item=item, user=owner, text="hello").reply
@@ -140,9 +123,9 @@ def test_a_refused_reply_records_the_error(
 
 
 def test_expired_credentials_mark_the_channel_needs_reconnect(
-    workspace, owner, channel, django_capture_on_commit_callbacks
+    workspace, owner, channel, platform, django_capture_on_commit_callbacks
 ):
-    ReplyingChannel.fail_with = ChannelAuthError("token revoked: reconnect Social")
+    platform.fail_next(ChannelAuthError("token revoked: reconnect Social"))
     item = make_item(workspace, channel=channel, source=channel.source_key)
     with django_capture_on_commit_callbacks(execute=True):
         services.reply(item=item, user=owner, text="hello")
@@ -185,3 +168,21 @@ def test_acknowledge_only_touches_open_appreciation_seen_by_the_owner(workspace,
     question.refresh_from_db()
     own.refresh_from_db()
     assert question.state == "open" and own.state == "open"
+
+
+def test_a_temporary_failure_is_recorded_and_retried_by_the_queue(
+    workspace, owner, channel, platform, django_capture_on_commit_callbacks
+):
+    from rapport.errors import TemporaryChannelError
+    from rapport.inbox.tasks import send_reply
+
+    platform.fail_next(TemporaryChannelError("platform timed out"))
+    item = make_item(workspace, channel=channel, source=channel.source_key)
+    with django_capture_on_commit_callbacks(execute=True):
+        own = services.reply(item=item, user=owner, text="hello").reply
+    own.refresh_from_db()
+    assert own.signals["delivery"]["status"] == "failed"
+    assert "will retry" in own.signals["delivery"]["error"]
+    send_reply(own.pk)  # the retry
+    own.refresh_from_db()
+    assert own.signals["delivery"]["status"] == "sent" and len(platform.replies) == 1
