@@ -166,6 +166,7 @@ def test_owner_imports_triages_corrects_and_replies_in_a_real_browser(
     # none of its script runs, even when its link is clicked.
     for tab in ("main", "appreciation", "spam", "done"):
         page.goto(f"{base}/w/acme/inbox/?tab={tab}")
+        shot(page, f"tab-{tab}")
         assert_no_script_ran(page)
     page.goto(f"{base}/w/acme/inbox/{item_id('777')}/")
     page.get_by_text("Is this safe?").wait_for()
