@@ -166,7 +166,9 @@ def _after_action(
         context.update(note=note, note_is_error=error)
         if reply_form is not None:
             context["reply_form"] = reply_form
-        return render(request, "inbox/item.html#item", context, status=422 if error else 200)
+        # 200 even for an error: htmx 2 does not swap 4xx answers, and the note
+        # (role=alert) must replace the panel for the owner to see it.
+        return render(request, "inbox/item.html#item", context)
     (messages.error if error else messages.success)(request, note)
     if request.POST.get("from") == "list":
         back = request.POST.get("back", "")
