@@ -65,8 +65,13 @@ def test_items_past_the_response_target_are_late(workspace):
     workspace.save()
     make_item(workspace, "late", age=timedelta(hours=5))
     make_item(workspace, "fresh", age=timedelta(hours=3))
+    make_item(workspace, "old chat", label="conversation", age=timedelta(hours=9))
     rows = queue_page(workspace=workspace, tab=Tab.MAIN, now=timezone.now()).rows
-    assert [(r.item.text, r.late) for r in rows] == [("late", True), ("fresh", False)]
+    assert [(r.item.text, r.late) for r in rows] == [
+        ("late", True),
+        ("fresh", False),
+        ("old chat", False),  # a conversation is worth reading, but never late
+    ]
     assert rows[0].waited >= timedelta(hours=5)
 
 

@@ -193,7 +193,13 @@ def queue_page(
     items = Item.objects.select_related("author", "post").in_bulk([pk for _, pk, _ in best[:limit]])
     target = timedelta(hours=workspace.response_target_hours)
     rows = [
-        Row(item=items[pk], rank=key[0], waited=now - created, late=now - created > target)
+        Row(
+            item=items[pk],
+            rank=key[0],
+            waited=now - created,
+            # The target is a promise to answer questions; a conversation is never late.
+            late=now - created > target and items[pk].label != Label.CONVERSATION,
+        )
         for key, pk, created in best[:limit]
         if pk in items
     ]
