@@ -101,3 +101,13 @@ def test_any_text_gets_a_decision_with_reasons(text, parent):
     assert d.label in LABELS
     assert 0.0 <= d.confidence <= 1.0
     assert d.reasons and all(isinstance(r, str) and r for r in d.reasons)
+
+
+def test_copied_sentence_late_in_a_long_post_is_found(classifier):
+    filler = "Flour, water and salt are all it takes to start. " * 200
+    sentence = "Our rye loaf rests for forty hours before it ever meets the hot stone oven."
+    [d] = classifier.classify_batch(
+        [TriageInput(key=1, text=sentence, parent_text=filler + sentence + " The end.")]
+    )
+    assert "copied" in d.flags
+    assert any(r.startswith("copies ") and "of a sentence of the post" in r for r in d.reasons)

@@ -25,7 +25,7 @@ _SENTENCE = re.compile(r"(?<=[.!?\n])\s+")
 @lru_cache(maxsize=256)
 def _post_index(parent_text: str) -> tuple[frozenset[str], tuple[str, ...]]:
     sentences = []
-    for raw in _SENTENCE.split(clean(parent_text)[:100_000]):
+    for raw in _SENTENCE.split(clean(parent_text, limit=100_000)):
         norm = normalise(raw)
         if len(norm.split()) >= MIN_WORDS:
             sentences.append(norm)

@@ -26,20 +26,23 @@ _SPACE = re.compile(r"\s+")
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
 
 
-def clean(text: str) -> str:
+def clean(text: str, limit: int = MAX_CHARS) -> str:
     """Bound the text, drop HTML tags and entities, collapse white space."""
-    text = text[: MAX_CHARS * 2]
+    text = text[: limit * 2]
     if "<" in text:
         text = _TAG.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
     if not text.isascii():
         text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
-    return _SPACE.sub(" ", text).strip()[:MAX_CHARS]
+    return _SPACE.sub(" ", text).strip()[:limit]
+
+
+_URL_HINT = re.compile(r"//|www\.|\w\.[A-Za-z]{2}")
 
 
 def find_links(text: str) -> list[str]:
-    if "." not in text and ":" not in text:
+    if _URL_HINT.search(text) is None:
         return []
     if "@" in text:
         text = _EMAIL.sub(" ", text)
