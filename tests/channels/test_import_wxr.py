@@ -272,3 +272,18 @@ def test_hostile_links_in_the_file_are_dropped(workspace, tmp_path):
     assert Post.objects.get(source_id="10").url == ""
     assert _item("101").url == ""
     assert Identity.objects.get(key="mallory@evil.example").url == ""  # javascript:alert(1)
+
+
+@pytest.mark.django_db
+def test_blank_lines_before_the_xml_declaration_are_tolerated(workspace, tmp_path):
+    path = tmp_path / "plugin-newlines.xml"
+    path.write_bytes(b"\n\n  \n" + BLOG.read_bytes())
+    assert _import(workspace, path).items_created == 8
+
+
+@pytest.mark.django_db
+def test_error_line_counts_skipped_blank_lines(workspace, tmp_path):
+    path = tmp_path / "late-cut.xml"
+    path.write_bytes(b"\n\n\n" + (FIXTURES / "truncated.xml").read_bytes())
+    with pytest.raises(ImportFormatError, match=r"late-cut\.xml, line 101"):
+        _import(workspace, path)

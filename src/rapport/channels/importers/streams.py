@@ -36,9 +36,14 @@ class CountingReader:
 def iterparse(
     path: Path, reader: IO[bytes] | CountingReader, **kwargs: Any
 ) -> Iterator[tuple[str, Any]]:
-    """``lxml.etree.iterparse`` with safe options; parser errors name file and line."""
+    """``lxml.etree.iterparse`` with safe options; parser errors name file and line.
+
+    Blank lines before ``<?xml`` (a classic of WordPress plugins that print a
+    newline) are skipped instead of failing the whole import.
+    """
+    source = _SkipLeadingSpace(reader)
     events = etree.iterparse(
-        reader,
+        source,
         resolve_entities=False,
         load_dtd=False,
         no_network=True,
@@ -51,9 +56,28 @@ def iterparse(
         yield from events
     except etree.XMLSyntaxError as exc:
         line = exc.lineno or (exc.position[0] if exc.position else None)
+        line = line + source.lines_skipped if line else line
         raise ImportFormatError(str(path), _reason(exc), line=line) from None
     except (etree.LxmlError, UnicodeError, ValueError) as exc:
         raise ImportFormatError(str(path), f"unreadable XML ({exc})") from None
+
+
+class _SkipLeadingSpace:
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self.started = False
+        self.lines_skipped = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = bytes(self.raw.read(size))
+        while not self.started and data:
+            stripped = data.lstrip(b" \t\r\n")
+            self.lines_skipped += data.count(b"\n", 0, len(data) - len(stripped))
+            if stripped:
+                self.started = True
+                return stripped
+            data = bytes(self.raw.read(size))
+        return data
 
 
 def _reason(exc: etree.XMLSyntaxError) -> str:
