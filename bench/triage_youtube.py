@@ -1,7 +1,8 @@
 """Spam F1 on the YouTube Spam Collection, leave-one-video-out.
 
 For each of the five videos: fit the default model on the other four videos
-plus the team's corpus (never on the held-out video), triage the held-out
+plus the team's corpus and the customer-care training half, exactly as
+``rapport triage train`` does (never on the held-out video), triage the held-out
 comments with the full default classifier (each comment in the context of its
 video, as the desk sees it), and score label == spam. Prints per-fold
 precision, recall, F1, accuracy and MCC, and the mean F1 (target >= 0.97).
@@ -42,6 +43,9 @@ def main() -> None:
     videos = datasets.youtube_videos(args.data)
     names = sorted(p.stem for p in args.data.glob("Youtube0*.csv"))
     corpus = [] if args.no_corpus else datasets.corpus(args.corpus)
+    care = ROOT.parent / "shared" / "data" / "customer_care" / "dev.json"
+    if corpus and care.is_file():  # as the shipped model: plus the customer-care training half
+        corpus += datasets.customer_care(care, part="train")
     scores = []
     print(f"{'held-out video':<22} {'n':>4} {'prec':>6} {'rec':>6} {'F1':>6} {'acc':>6} {'MCC':>6}")
     started = time.perf_counter()
