@@ -36,6 +36,8 @@ class Config:
     allow_private_webhooks: bool
     email_url: str | None
     default_from_email: str
+    delivery_lease_seconds: int
+    max_lateness_hours: int
 
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -56,6 +58,19 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
 
 def _list(env: Mapping[str, str], name: str, default: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in env.get(name, default).split(",") if part.strip())
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}={value} is out of range; use {low} to {high}")
+    return value
 
 
 def _key_file(path: Path, make: str) -> str:
@@ -134,4 +149,8 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         allow_private_webhooks=_bool(env, "RAPPORT_ALLOW_PRIVATE_WEBHOOKS", False),
         email_url=env.get("RAPPORT_EMAIL_URL") or None,
         default_from_email=env.get("RAPPORT_FROM_EMAIL", "rapport@localhost"),
+        # How long a worker may hold a delivery before the sweep calls it unconfirmed.
+        delivery_lease_seconds=_int(env, "RAPPORT_DELIVERY_LEASE_SECONDS", 120, 10, 3600),
+        # A post that missed its time by more than this fails instead of firing late.
+        max_lateness_hours=_int(env, "RAPPORT_MAX_LATENESS_HOURS", 12, 1, 24 * 14),
     )

@@ -49,3 +49,9 @@ def test_unwritable_data_dir_is_reported(tmp_path):
     blocker.write_text("")
     with pytest.raises(ConfigError, match="cannot be created"):
         load_config({"RAPPORT_DATA_DIR": str(blocker / "sub")})
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "100000"])
+def test_delivery_lease_must_be_a_sensible_number(tmp_path, value):
+    with pytest.raises(ConfigError, match="RAPPORT_DELIVERY_LEASE_SECONDS"):
+        load_config({"RAPPORT_DATA_DIR": str(tmp_path), "RAPPORT_DELIVERY_LEASE_SECONDS": value})

@@ -98,6 +98,7 @@ class Item(models.Model):
                 name="inbox_queue",
             ),
             models.Index(fields=["workspace", "created_at"], name="item_recent"),
+            models.Index(fields=["workspace", "answered_at"], name="item_answered"),
         ]
 
     def __str__(self) -> str:

@@ -21,11 +21,11 @@ SWEEP_GRACE = timedelta(seconds=30)
 
 def lease() -> timedelta:
     """How long a claim may last before the worker is presumed dead (> the HTTP timeout)."""
-    return timedelta(seconds=getattr(settings, "RAPPORT_DELIVERY_LEASE_SECONDS", 120))
+    return timedelta(seconds=settings.RAPPORT_DELIVERY_LEASE_SECONDS)
 
 
 def max_lateness() -> timedelta:
-    return timedelta(hours=getattr(settings, "RAPPORT_MAX_LATENESS_HOURS", 12))
+    return timedelta(hours=settings.RAPPORT_MAX_LATENESS_HOURS)
 
 
 def recover_stale(now: datetime) -> int:

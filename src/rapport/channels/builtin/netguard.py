@@ -35,7 +35,7 @@ def check_public_url(url: str, *, field: str = "url", resolve: bool = True) -> s
         )
     if not parts.hostname:
         raise ValidationError(f"{field} has no host name", field=field)
-    if getattr(settings, "RAPPORT_ALLOW_PRIVATE_WEBHOOKS", False) or not resolve:
+    if settings.RAPPORT_ALLOW_PRIVATE_WEBHOOKS or not resolve:
         return url.strip()
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
