@@ -1,4 +1,4 @@
-"""Mastodon (client API through Mastodon.py): mentions, replies and direct messages in.
+"""Mastodon (client API through Mastodon.py): mentions, replies and DMs in; statuses out.
 
 ``fetch`` walks the notifications forward from the cursor (``min_id``, then the
 ``Link: rel="prev"`` pages) at most ``max_pages`` pages a poll, oldest first, so a
@@ -23,11 +23,23 @@ from mastodon.errors import MastodonError, MastodonNetworkError
 
 from rapport.channels import ratelimit
 from rapport.channels.base import Channel
-from rapport.channels.platforms import mastodon_records
+from rapport.channels.platforms import mastodon_publish, mastodon_records
 from rapport.channels.platforms._http import error_for
 from rapport.channels.platforms._parse import newer
-from rapport.channels.records import FetchResult, PostRecord, PublishResult, Record, ReplyTarget
-from rapport.errors import TemporaryChannelError, ValidationError
+from rapport.channels.records import (
+    FetchResult,
+    OutboundPost,
+    PostRecord,
+    PublishResult,
+    Record,
+    ReplyTarget,
+)
+from rapport.errors import (
+    ChannelAuthError,
+    PermanentChannelError,
+    TemporaryChannelError,
+    ValidationError,
+)
 from rapport.hookspecs import hookimpl
 
 PAGE = 40  # Mastodon's maximum for notifications
@@ -38,10 +50,13 @@ class MastodonChannel(Channel):
     label = "Mastodon"
     max_length = 500
     can_fetch = True
+    can_publish = True
     can_reply = True
     can_dm = True
+    can_thread = True
+    idempotent_publish = True  # Idempotency-Key, and find_published after a lost answer
     needs_credentials = True
-    config_fields = ("base_url",)
+    config_fields = ("base_url", "visibility")
     secret_fields = ("access_token",)
     max_pages = 10
     retry_after_hint: float | None = None
@@ -53,6 +68,10 @@ class MastodonChannel(Channel):
             raise ValidationError("base_url must be the server's address", field="base_url")
         if not str(secrets.get("access_token", "")).strip():
             raise ValidationError("an access token is needed", field="access_token")
+        if config.get("visibility") and config["visibility"] not in mastodon_publish.VISIBILITIES:
+            raise ValidationError(
+                "visibility must be public, unlisted or private", field="visibility"
+            )
 
     @property
     def host(self) -> str:
@@ -88,7 +107,13 @@ class MastodonChannel(Channel):
             last = self._last
             if last is None:
                 raise TemporaryChannelError(f"Mastodon at {self.host}: {exc}") from exc
-            error = error_for(last.status_code, last.headers, f"Mastodon at {self.host}")
+            label = f"Mastodon at {self.host}"
+            if last.status_code == 401:  # Mastodon tokens never expire: 401 means revoked
+                raise ChannelAuthError(f"{label}: token revoked — reconnect") from exc
+            if last.status_code == 422:
+                message = mastodon_publish.error_message(last) or "the post is not valid"
+                raise PermanentChannelError(f"{label} refused it: {message}") from exc
+            error = error_for(last.status_code, last.headers, label)
             raise error or TemporaryChannelError(
                 f"Mastodon at {self.host} sent an answer that could not be read"
             ) from exc
@@ -121,6 +146,16 @@ class MastodonChannel(Channel):
         if last is not None and ratelimit.exhausted(last.headers):  # read by sync
             self.retry_after_hint = ratelimit.retry_after(last.headers)
         return FetchResult(records=records, cursor=json.dumps({"min_id": since}) if since else "")
+
+    def publish(self, post: OutboundPost) -> PublishResult:
+        """Post the status (or the thread); safe to call again with the same key."""
+        with self._errors():
+            return mastodon_publish.publish(self, post)
+
+    def find_published(self, post: OutboundPost) -> PublishResult | None:
+        """The status (the whole thread) among the account's recent ones, or None."""
+        with self._errors():
+            return mastodon_publish.find_published(self, post)
 
     def reply(self, target: ReplyTarget, text: str) -> PublishResult:
         """Reply in the thread, as privately as the status replied to, mentioning its author.

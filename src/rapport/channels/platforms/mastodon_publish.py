@@ -1,0 +1,180 @@
+"""Publishing to Mastodon exactly once: ``Idempotency-Key`` first, the account's statuses second.
+
+    publish          POST /api/v1/statuses per part, each part ``in_reply_to_id`` the one
+                     before; ``Idempotency-Key`` = the delivery's key (``key:i`` per part of
+                     a thread), so a retry within the server's window posts nothing new.
+    find_published   after a lost answer: GET verify_credentials, then the account's recent
+                     statuses (``RECENT_PAGES`` pages of 40), looking for the post.
+
+Why match on text, and no hidden marker: Mastodon keeps an idempotency key for
+one hour only (in Redis), while a delivery whose answer was lost may be retried
+later than that, so the engine asks ``find_published`` before sending again. A
+status carries nothing invisible that we could set (no metadata, and an
+invisible character would be read out by screen readers and break copying), so
+the lookup matches what we sent: the first part's exact text, as a new status
+(no ``in_reply_to_id``), not older than the delivery's first attempt when the
+post says when that was (``first_attempt_at``, read if the record has it), then
+each further part as a reply to the one before. Candidates are prefiltered on
+the rendered HTML (letters and digits only, mentions without their domain,
+because Mastodon rewrites links and mentions) and confirmed on the status's
+source text (``GET /api/v1/statuses/:id/source``, Mastodon >= 3.5); a server
+without that endpoint is trusted on the prefilter. Of several candidates the
+newest wins: an identical status posted earlier by hand is the older one.
+
+A thread found only in part is not reported as published; the parts found are
+remembered on the channel object, and the ``publish`` that the engine calls
+next continues after them instead of posting them again.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from mastodon.errors import MastodonNotFoundError
+
+from rapport.channels.records import OutboundPost, PublishResult
+
+if TYPE_CHECKING:
+    import requests
+
+    from rapport.channels.platforms.mastodon import MastodonChannel
+
+VISIBILITIES = ("public", "unlisted", "private")
+PAGE = 40
+RECENT_PAGES = 3
+CLOCK_SKEW = timedelta(minutes=2)
+_TAG = re.compile(r"<[^>]*>")
+_BREAK = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
+_MENTION_DOMAIN = re.compile(r"(?<![\w@])@(\w+)@[\w.-]+\w")
+
+
+def parts_of(post: OutboundPost) -> list[str]:
+    return list(post.parts) or [post.text]
+
+
+def part_key(post: OutboundPost, index: int, count: int) -> str:
+    """The ``Idempotency-Key`` of one part: the delivery's key, plus the index in a thread."""
+    return post.idempotency_key if count == 1 else f"{post.idempotency_key}:{index}"
+
+
+def error_message(response: requests.Response) -> str:
+    """Mastodon's own words from an error answer (``{"error": "..."}``), if any."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300].strip()
+    message = body.get("error") if isinstance(body, dict) else None
+    return str(message)[:300] if message else ""
+
+
+def _result(status: Any) -> PublishResult:
+    return PublishResult(remote_id=str(status["id"]), remote_url=str(status.get("url") or ""))
+
+
+def _resume(channel: MastodonChannel, post: OutboundPost) -> list[Any]:
+    found: dict[str, list[Any]] = getattr(channel, "_found_parts", {})
+    return list(found.pop(post.idempotency_key, []))
+
+
+def publish(channel: MastodonChannel, post: OutboundPost) -> PublishResult:
+    parts = parts_of(post)
+    visibility = str(channel.config.get("visibility") or "public")
+    statuses = _resume(channel, post)  # parts find_published saw already posted
+    for index, text in enumerate(parts):
+        if index < len(statuses):
+            continue
+        posted = channel.api.status_post(
+            text,
+            in_reply_to_id=statuses[-1]["id"] if statuses else None,
+            visibility=visibility if visibility in VISIBILITIES else "public",
+            idempotency_key=part_key(post, index, len(parts)),
+        )
+        statuses.append(posted)
+    return _result(statuses[0])
+
+
+def find_published(channel: MastodonChannel, post: OutboundPost) -> PublishResult | None:
+    api = channel.api
+    me = api.account_verify_credentials()["id"]
+    recent: list[Any] = []
+    page: Any = api.account_statuses(me, limit=PAGE, exclude_reblogs=True)
+    for _ in range(RECENT_PAGES):
+        if not page:
+            break
+        recent.extend(s for s in page if isinstance(s, dict) and s.get("id"))
+        page = api.fetch_next(page)
+    recent.sort(key=lambda s: (len(str(s["id"])), str(s["id"])), reverse=True)  # newest first
+    not_before = _not_before(post)
+    parts = parts_of(post)
+    found: list[Any] = []
+    for text in parts:
+        parent = str(found[-1]["id"]) if found else None
+        match = next(
+            (
+                s
+                for s in recent
+                if _reply_to(s) == parent
+                and (parent or _recent_enough(s, not_before))
+                and _same_text(channel, s, text)
+            ),
+            None,
+        )
+        if match is None:
+            break
+        found.append(match)
+    if len(found) == len(parts):
+        return _result(found[0])
+    if found:  # a thread cut short: publish continues after these
+        if not hasattr(channel, "_found_parts"):
+            channel._found_parts = {}  # type: ignore[attr-defined]
+        channel._found_parts[post.idempotency_key] = found  # type: ignore[attr-defined]
+    return None
+
+
+def _reply_to(status: Any) -> str | None:
+    parent = status.get("in_reply_to_id")
+    return str(parent) if parent else None
+
+
+def _not_before(post: OutboundPost) -> datetime | None:
+    when = getattr(post, "first_attempt_at", None)
+    return when - CLOCK_SKEW if isinstance(when, datetime) else None
+
+
+def _recent_enough(status: Any, not_before: datetime | None) -> bool:
+    if not_before is None:
+        return True
+    created = status.get("created_at")
+    if isinstance(created, str):
+        try:
+            created = datetime.fromisoformat(created.replace("Z", "+00:00"))
+        except ValueError:
+            return False
+    return isinstance(created, datetime) and created >= not_before
+
+
+def loose(text: str) -> str:
+    """Letters and digits only, case-folded, mentions without their domain."""
+    text = _MENTION_DOMAIN.sub(r"@\1", text)
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def html_text(content: str) -> str:
+    return htmllib.unescape(_TAG.sub("", _BREAK.sub("\n", content)))
+
+
+def _exact(text: str) -> str:
+    return text.replace("\r\n", "\n").strip()
+
+
+def _same_text(channel: MastodonChannel, status: Any, text: str) -> bool:
+    if loose(html_text(str(status.get("content") or ""))) != loose(text):
+        return False
+    try:
+        source = channel.api.status_source(status["id"])
+    except MastodonNotFoundError:  # a server older than 3.5: the prefilter has to do
+        return True
+    return _exact(str(source.get("text") or "")) == _exact(text)
