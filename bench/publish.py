@@ -3,7 +3,9 @@
     .venv/bin/python bench/publish.py --n 10000 --threads 4
 
 Creates N posts with one webhook delivery each, all due at the same instant,
-queued exactly as the composer queues them (``deliver.schedule(eta=due_at)``),
+queued exactly as the composer queues them (``tasks.enqueue_delivery`` from
+``transaction.on_commit``: one dispatch task per due second, which hands the
+due deliveries to batch tasks),
 then starts ONE ``rapport worker`` process and waits until the peer has them
 all. Prints the total time from the due instant to the last arrival, lateness
 percentiles, duplicates and lost deliveries. Target: all sent within 60 s.
@@ -84,14 +86,14 @@ def main() -> None:
     data_dir = tempfile.mkdtemp(prefix="rapport-bench-publish-")
     setup(data_dir)
     from publish_peer import BenchPeer
-    from rapport.publish.tasks import deliver
+    from rapport.publish.tasks import enqueue_delivery
 
     peer = BenchPeer()
     t0 = time.time()
     due = datetime.now(UTC) + timedelta(seconds=args.lead)
     ids = create(args.n, f"{peer.base}/hook", f"{peer.base}/lookup", due)
     for delivery_id in ids:
-        deliver.schedule(args=(delivery_id,), eta=due)
+        enqueue_delivery(delivery_id, due)
     print(f"created and queued {len(ids)} deliveries in {time.time() - t0:.1f} s")
     if datetime.now(UTC) >= due:
         sys.exit("creating took longer than --lead; raise it")

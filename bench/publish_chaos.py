@@ -53,13 +53,13 @@ def main() -> None:
     from publish_peer import BenchPeer
     from rapport.publish.models import Delivery, DeliveryStatus
     from rapport.publish.sweep import sweep
-    from rapport.publish.tasks import deliver
+    from rapport.publish.tasks import enqueue_batches, enqueue_delivery
 
     peer = BenchPeer(delay=args.peer_delay)
     due = datetime.now(UTC) + timedelta(seconds=15)
     ids = create(args.n, f"{peer.base}/hook", f"{peer.base}/lookup", due)
     for delivery_id in ids:
-        deliver.schedule(args=(delivery_id,), eta=due)
+        enqueue_delivery(delivery_id, due)
     workers = [start_worker(args.threads) for _ in range(args.workers)]
     kills, started = 0, time.time()
     next_kill, next_sweep = started + random.uniform(0.2, 1.5), started
@@ -78,8 +78,7 @@ def main() -> None:
                 kills += 1
                 next_kill = now + random.uniform(0.2, 1.5)
             if now >= next_sweep:  # what the minute sweep does, more often
-                for delivery_id in sweep(datetime.now(UTC), grace=timedelta(seconds=5)):
-                    deliver(delivery_id)
+                enqueue_batches(sweep(datetime.now(UTC), grace=timedelta(seconds=5)))
                 next_sweep = now + 3
                 if now - started > args.kill_for and all_sent():
                     break

@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
+from rapport.channels.base import Channel as ChannelPlugin
 from rapport.channels.models import ChannelStatus
 from rapport.channels.records import OutboundPost, PublishResult
 from rapport.channels.services import mark_needs_reconnect, open_channel
@@ -103,7 +104,9 @@ def _finish(delivery_id: int, **fields: object) -> None:
     )
 
 
-def _sent(delivery: Delivery, result: PublishResult, now: datetime) -> str:
+def _sent(
+    delivery: Delivery, result: PublishResult, now: datetime, *, mark_post: bool = True
+) -> str:
     _finish(
         delivery.pk,
         status=DeliveryStatus.SENT,
@@ -112,13 +115,27 @@ def _sent(delivery: Delivery, result: PublishResult, now: datetime) -> str:
         error="",
         sent_at=now,
     )
-    # Checked after our own write committed: of two deliveries finishing at once,
-    # the later check sees both sent, so the post is never left unpublished.
-    unsent = Delivery.objects.filter(post=OuterRef("pk")).exclude(status=DeliveryStatus.SENT)
-    Post.objects.filter(pk=delivery.post_id, status=PostStatus.SCHEDULED).filter(
-        ~Exists(unsent)
-    ).update(status=PostStatus.PUBLISHED, published_at=now)
+    if mark_post:
+        mark_published([delivery.post_id], now)
     return DeliveryStatus.SENT
+
+
+def mark_published(post_ids: list[int], now: datetime) -> int:
+    """Posts whose deliveries are all sent become published.
+
+    Checked after the deliveries' own writes committed: of two deliveries
+    finishing at once, the later check sees both sent, so the post is never left
+    unpublished (and the sweep's ``publish_finished`` catches a worker killed
+    between the two writes).
+    """
+    if not post_ids:
+        return 0
+    unsent = Delivery.objects.filter(post=OuterRef("pk")).exclude(status=DeliveryStatus.SENT)
+    return (
+        Post.objects.filter(pk__in=post_ids, status=PostStatus.SCHEDULED)
+        .filter(~Exists(unsent))
+        .update(status=PostStatus.PUBLISHED, published_at=now)
+    )
 
 
 def _retry(delivery: Delivery, error: str, now: datetime, *, status: str, at_least: float) -> str:
@@ -159,14 +176,22 @@ def run_delivery(delivery_id: int, *, now: datetime | None = None) -> str | None
     return _attempt(delivery, claimed_from, now)
 
 
-def _attempt(delivery: Delivery, claimed_from: str, now: datetime) -> str:
-    channel = open_channel(delivery.channel, http=http_client())
+def _attempt(
+    delivery: Delivery,
+    claimed_from: str,
+    now: datetime,
+    *,
+    channel: ChannelPlugin | None = None,
+    mark_post: bool = True,
+) -> str:
+    """Send one claimed delivery and record the outcome (``channel``: an opened plugin)."""
+    channel = channel or open_channel(delivery.channel, http=http_client())
     post = outbound(delivery)
     try:
         if claimed_from == DeliveryStatus.UNCONFIRMED:
             found = channel.find_published(post)
             if found is not None:
-                return _sent(delivery, found, now)
+                return _sent(delivery, found, now, mark_post=mark_post)
             if not getattr(channel, "idempotent_publish", False):
                 _finish(
                     delivery.pk,
@@ -192,4 +217,4 @@ def _attempt(delivery: Delivery, claimed_from: str, now: datetime) -> str:
         log.warning("delivery %s unconfirmed: %s", delivery.pk, exc, exc_info=True)
         error = str(exc) if isinstance(exc, TemporaryChannelError) else f"unexpected: {exc!r}"
         return _retry(delivery, error, now, status=DeliveryStatus.UNCONFIRMED, at_least=0)
-    return _sent(delivery, result, now)
+    return _sent(delivery, result, now, mark_post=mark_post)

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from rapport.channels.models import ChannelStatus
 from rapport.publish.engine import CLAIMABLE
-from rapport.publish.models import Delivery, DeliveryStatus, PostStatus
+from rapport.publish.models import Delivery, DeliveryStatus, Post, PostStatus
 
 SWEEP_GRACE = timedelta(seconds=30)
 
@@ -87,8 +87,20 @@ def due_ids(now: datetime, *, grace: timedelta = SWEEP_GRACE, limit: int = 5000)
     )
 
 
+def publish_finished() -> int:
+    """Posts left ``scheduled`` with every delivery sent (a worker died between the writes)."""
+    deliveries = Delivery.objects.filter(post=OuterRef("pk"))
+    last_sent = deliveries.order_by("-sent_at").values("sent_at")[:1]
+    return (
+        Post.objects.filter(status=PostStatus.SCHEDULED)
+        .filter(Exists(deliveries), ~Exists(deliveries.exclude(status=DeliveryStatus.SENT)))
+        .update(status=PostStatus.PUBLISHED, published_at=Subquery(last_sent))
+    )
+
+
 def sweep(now: datetime, *, grace: timedelta = SWEEP_GRACE) -> list[int]:
     recover_stale(now)
+    publish_finished()
     release_held(now)
     expire_missed(now)
     return due_ids(now, grace=grace)

@@ -1,9 +1,17 @@
-"""Huey tasks for publishing. They take ids and are safe to run twice."""
+"""Huey tasks for publishing. They take ids and are safe to run twice.
+
+A delivery due in the future is not one huey task of its own: ``enqueue_delivery``
+schedules one ``dispatch_due`` per due second (de-duplicated through huey's
+key-value store), which hands everything due to ``deliver_batch`` tasks of
+``BATCH`` ids. Ten thousand deliveries due in one minute are then about a
+hundred tasks, not ten thousand. A dispatch that never runs (its worker was
+killed) is covered by the minute sweep, like any other lost task.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any
 
@@ -12,8 +20,12 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task
 
-from rapport.publish.engine import run_delivery
-from rapport.publish.sweep import sweep
+from rapport.publish.batch import run_batch
+from rapport.publish.engine import EARLY_TOLERANCE, run_delivery
+from rapport.publish.sweep import due_ids, sweep
+
+BATCH = 100
+DISPATCH_LIMIT = 20_000
 
 
 def keep_db(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -46,16 +58,50 @@ def deliver(delivery_id: int) -> None:
     run_delivery(delivery_id)
 
 
+@HUEY.task()
+@keep_db
+def deliver_batch(delivery_ids: list[int]) -> None:
+    run_batch(delivery_ids)
+
+
+def enqueue_batches(delivery_ids: list[int]) -> None:
+    """Hand ``delivery_ids`` to the workers, ``BATCH`` per task."""
+    for start in range(0, len(delivery_ids), BATCH):
+        deliver_batch(delivery_ids[start : start + BATCH])
+
+
+def _dispatch_key(second: int) -> str:
+    return f"rapport:publish:dispatch:{second}"
+
+
+@HUEY.task()
+@keep_db
+def dispatch_due(second: int | None = None) -> None:
+    """Queue everything due now in batches (scheduled once per due second)."""
+    if second is not None:
+        HUEY.delete(_dispatch_key(second))  # a later enqueue for this second schedules anew
+    ids = due_ids(timezone.now() + EARLY_TOLERANCE, grace=timedelta(0), limit=DISPATCH_LIMIT)
+    enqueue_batches(ids)
+    if len(ids) >= DISPATCH_LIMIT:
+        dispatch_due()
+
+
 @db_periodic_task(crontab(minute="*"))
 def sweep_deliveries() -> None:
     """Every minute: recover dead claims, release held deliveries, run what is overdue."""
-    for delivery_id in sweep(timezone.now()):
-        deliver(delivery_id)
+    enqueue_batches(sweep(timezone.now()))
 
 
 def enqueue_delivery(delivery_id: int, due_at: datetime) -> None:
-    """Queue one delivery for its time; call it from ``transaction.on_commit``."""
+    """Queue one delivery for its time; call it from ``transaction.on_commit``.
+
+    Due now: its own task. Due later: one ``dispatch_due`` for that second,
+    shared by every delivery due in it (the row is committed before this runs,
+    so the dispatch finds it).
+    """
     if due_at <= timezone.now():
         deliver(delivery_id)
-    else:
-        deliver.schedule(args=(delivery_id,), eta=due_at)
+        return
+    second = int(due_at.timestamp())
+    if HUEY.immediate or HUEY.put_if_empty(_dispatch_key(second), "1"):
+        dispatch_due.schedule(args=(second,), eta=datetime.fromtimestamp(second, UTC))
