@@ -13,6 +13,17 @@ Notifications are read newest first as plain JSON (not the SDK's models, so
 one odd notification is skipped instead of failing the page) until the ones
 already seen; the cursor is the newest ``indexedAt`` seen. Ingest is
 idempotent, so notifications at exactly that instant are read again safely.
+
+Publishing, exactly once without an idempotency header: each post (each part
+of a thread) is created with ``com.atproto.repo.createRecord`` under a record
+key derived from the delivery's idempotency key and the part's index (a valid
+TID, :func:`post_rkey`). A retry after a lost answer asks to create the same
+key again; the PDS refuses (the key exists), and ``getRecord`` on that key
+confirms the post is there, so it counts as sent. ``find_published`` is that
+``getRecord``. Parts of a thread reply with proper refs (root = first part,
+parent = the part before); a thread cut short resumes where it stopped.
+Links and @mentions become facets (:mod:`bluesky_facets`, UTF-8 byte
+offsets; handles resolved to DIDs); length is counted in graphemes.
 """
 
 from __future__ import annotations
@@ -27,11 +38,19 @@ from atproto_client import exceptions as at
 
 from rapport.channels import ratelimit
 from rapport.channels.base import Channel
-from rapport.channels.platforms import bluesky_records
+from rapport.channels.platforms import bluesky_facets, bluesky_records
 from rapport.channels.platforms._http import error_for
-from rapport.channels.records import FetchResult, PublishResult, Record, ReplyTarget, SkippedRecord
+from rapport.channels.records import (
+    FetchResult,
+    OutboundPost,
+    PublishResult,
+    Record,
+    ReplyTarget,
+    SkippedRecord,
+)
 from rapport.errors import (
     ChannelAuthError,
+    ChannelError,
     PermanentChannelError,
     TemporaryChannelError,
     ValidationError,
@@ -40,14 +59,24 @@ from rapport.hookspecs import hookimpl
 
 AUTH_ERRORS = {"ExpiredToken", "InvalidToken", "AuthenticationRequired", "AccountTakedown"}
 PAGE = 100
+POSTS = "app.bsky.feed.post"
+
+
+def post_rkey(idempotency_key: str, index: int) -> str:
+    """The record key of part ``index`` of a delivery: the same on every retry, a valid TID."""
+    return bluesky_records.reply_rkey(f"publish:{idempotency_key}:{index}", "")
 
 
 class BlueskyChannel(Channel):
     kind = "bluesky"
     label = "Bluesky"
-    max_length = 300
+    max_length = 300  # graphemes: see text_length
     can_fetch = True
+    can_publish = True
     can_reply = True
+    can_thread = True
+    idempotent_publish = True  # deterministic record keys: a retry cannot post twice
+    text_length = staticmethod(bluesky_facets.grapheme_length)
     needs_credentials = True
     config_fields = ("handle", "service")
     secret_fields = ("app_password", "session")
@@ -114,6 +143,9 @@ class BlueskyChannel(Channel):
             if response.status_code == 400 and code in AUTH_ERRORS:
                 raise ChannelAuthError(f"{label} refused the session ({code})") from exc
             error = error_for(response.status_code, response.headers or {}, label)
+            if isinstance(error, PermanentChannelError):
+                message = str(getattr(response.content, "message", "") or code)[:300]
+                error = PermanentChannelError(f"{label} refused it: {message or 'HTTP 400'}")
             raise error or TemporaryChannelError(f"{label} failed") from exc
         except at.LoginRequiredError as exc:
             raise ChannelAuthError(f"{label}: not logged in") from exc
@@ -225,6 +257,108 @@ class BlueskyChannel(Channel):
                 )
             )
         return PublishResult(remote_id=created.uri, remote_url=bluesky_records.web_url(created.uri))
+
+    # --- publishing -------------------------------------------------------------------
+
+    def publish(self, post: OutboundPost) -> PublishResult:
+        """Create the post (each part of a thread) under its deterministic record key."""
+        parts = list(post.parts) or [post.text]
+        repo = self.did
+        root: models.ComAtprotoRepoStrongRef.Main | None = None
+        parent: models.ComAtprotoRepoStrongRef.Main | None = None
+        for index, text in enumerate(parts):
+            reply = (
+                models.AppBskyFeedPost.ReplyRef(root=root, parent=parent)
+                if root and parent
+                else None
+            )
+            record = models.AppBskyFeedPost.Record(
+                text=text,
+                created_at=self.client.get_current_time_iso(),
+                facets=self._facets(text) or None,
+                reply=reply,
+            )
+            ref = self._create_once(repo, post_rkey(post.idempotency_key, index), record)
+            root = root or ref
+            parent = ref
+        assert root is not None
+        return PublishResult(remote_id=root.uri, remote_url=bluesky_records.web_url(root.uri))
+
+    def find_published(self, post: OutboundPost) -> PublishResult | None:
+        """The post when all of it is there (the last part of a thread, then the first)."""
+        count = max(1, len(post.parts))
+        repo = self.did
+        if self._get_ref(repo, post_rkey(post.idempotency_key, count - 1)) is None:
+            return None  # parts are created in order: the last one proves the rest
+        root = self._get_ref(repo, post_rkey(post.idempotency_key, 0))
+        if root is None:
+            return None
+        return PublishResult(remote_id=root.uri, remote_url=bluesky_records.web_url(root.uri))
+
+    def _get_ref(self, repo: str, rkey: str) -> models.ComAtprotoRepoStrongRef.Main | None:
+        with self._errors():
+            try:
+                found = self.client.com.atproto.repo.get_record(
+                    params={"repo": repo, "collection": POSTS, "rkey": rkey}
+                )
+            except at.BadRequestError as exc:
+                code = getattr(getattr(exc.response, "content", None), "error", "")
+                if code in AUTH_ERRORS:
+                    raise
+                return None  # RecordNotFound
+        if not found.cid:
+            return None
+        return models.ComAtprotoRepoStrongRef.Main(uri=found.uri, cid=found.cid)
+
+    def _create_once(
+        self, repo: str, rkey: str, record: models.AppBskyFeedPost.Record
+    ) -> models.ComAtprotoRepoStrongRef.Main:
+        """createRecord under ``rkey``; "already exists" (a retry) is success."""
+        try:
+            with self._errors():
+                created = self.client.com.atproto.repo.create_record(
+                    models.ComAtprotoRepoCreateRecord.Data(
+                        repo=repo, collection=POSTS, rkey=rkey, record=record
+                    )
+                )
+        except ChannelAuthError:
+            raise
+        except ChannelError:  # the key may exist: this is a retry of a post that arrived
+            existing = self._get_ref(repo, rkey)
+            if existing is not None:
+                return existing
+            raise
+        return models.ComAtprotoRepoStrongRef.Main(uri=created.uri, cid=created.cid)
+
+    def _facets(self, text: str) -> list[models.AppBskyRichtextFacet.Main]:
+        found = bluesky_facets.facets(text, self._resolve_handle)
+        return [
+            models.AppBskyRichtextFacet.Main(
+                index=models.AppBskyRichtextFacet.ByteSlice(
+                    byte_start=f.byte_start, byte_end=f.byte_end
+                ),
+                features=[
+                    models.AppBskyRichtextFacet.Link(uri=f.value)
+                    if f.kind == bluesky_facets.LINK
+                    else models.AppBskyRichtextFacet.Mention(did=f.value)
+                ],
+            )
+            for f in found
+        ]
+
+    def _resolve_handle(self, handle: str) -> str | None:
+        """The DID behind ``handle``, or None when it does not resolve (it stays plain text)."""
+        cache: dict[str, str | None] = self.__dict__.setdefault("_handles", {})
+        if handle not in cache:
+            with self._errors():
+                try:
+                    answer = self.client.com.atproto.identity.resolve_handle(
+                        params={"handle": handle}
+                    )
+                    cache[handle] = str(answer.did)
+                except at.BadRequestError:
+                    cache[handle] = None
+        return cache[handle]
 
 
 def _read_cursor(cursor: str) -> str:

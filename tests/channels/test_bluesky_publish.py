@@ -1,0 +1,126 @@
+"""Publishing to Bluesky against a REAL local network from ``@atproto/dev-env``.
+
+``bluesky_peer`` (tests/peers/bluesky.py) runs the Bluesky team's own PDS and
+AppView (slow: needs Node, PostgreSQL and Redis; skipped locally without them,
+required in CI). What we publish is read back from the PDS with ``getRecord``
+and ``listRecords`` and, for threads, from the AppView.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from rapport.channels.platforms.bluesky import POSTS, BlueskyChannel, post_rkey
+from rapport.channels.records import OutboundPost
+from rapport.errors import PermanentChannelError
+from tests.peers.bluesky import *  # noqa: F403
+
+pytestmark = [pytest.mark.slow]
+KEY = "5f0c8a9e-0000-4000-8000-00000000bbbb"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_backoffs() -> None:
+    settings.HUEY.storage.flush_results()
+
+
+@pytest.fixture
+def accounts(bluesky_peer: Any, request: Any) -> dict[str, Any]:
+    tag = str(abs(hash(request.node.name)) % 10**8)
+    owner = bluesky_peer.account(f"shop{tag}.test")
+    ana = bluesky_peer.account(f"ana{tag}.test")
+    bluesky_peer.process()
+    return {"owner": owner, "ana": ana}
+
+
+def plugin(peer: Any, account: dict[str, Any]) -> BlueskyChannel:
+    return BlueskyChannel(
+        config={"handle": account["handle"], "service": peer.pds},
+        secrets={"app_password": account["app_password"]},
+        channel_id=5,
+    )
+
+
+def outbound(text: str, *, key: str = KEY, parts: tuple[str, ...] = ()) -> OutboundPost:
+    return OutboundPost(
+        delivery_id=1, idempotency_key=key, title="", text=text, html="", parts=parts
+    )
+
+
+def records(peer: Any, account: dict[str, Any]) -> list[Any]:
+    client = peer.client(account["handle"])
+    answer = client.com.atproto.repo.list_records(
+        params={"repo": account["did"], "collection": POSTS, "limit": 100}
+    )
+    return list(answer.records)
+
+
+def test_post_with_a_link_and_a_mention_has_byte_offset_facets(bluesky_peer, accounts):
+    ana = accounts["ana"]
+    text = f"Grüße 👋 @{ana['handle']}: fresh rye at https://shop.example/rye today."
+    result = plugin(bluesky_peer, accounts["owner"]).publish(outbound(text))
+    [record] = records(bluesky_peer, accounts["owner"])
+    assert record.uri == result.remote_id and result.remote_url.startswith("https://bsky.app/")
+    value = record.value
+    assert value.text == text
+    raw = text.encode()
+    spans = {
+        raw[f.index.byte_start : f.index.byte_end].decode(): f.features[0] for f in value.facets
+    }
+    assert spans[f"@{ana['handle']}"].did == ana["did"]
+    assert spans["https://shop.example/rye"].uri == "https://shop.example/rye"
+
+
+def test_a_retry_with_the_same_key_creates_nothing_new(bluesky_peer, accounts):
+    first = plugin(bluesky_peer, accounts["owner"]).publish(outbound("Open on Sunday"))
+    again = plugin(bluesky_peer, accounts["owner"]).publish(outbound("Open on Sunday"))
+    assert again.remote_id == first.remote_id
+    assert first.remote_id.endswith("/" + post_rkey(KEY, 0))
+    assert len(records(bluesky_peer, accounts["owner"])) == 1
+    found = plugin(bluesky_peer, accounts["owner"]).find_published(outbound("Open on Sunday"))
+    assert found is not None and found.remote_id == first.remote_id
+    other = outbound("Open on Sunday", key="5f0c8a9e-0000-4000-8000-00000000cccc")
+    assert plugin(bluesky_peer, accounts["owner"]).find_published(other) is None
+
+
+def test_a_thread_has_root_and_parent_refs_and_resumes_without_duplicates(
+    bluesky_peer, accounts
+):
+    parts = ("Winter hours 1/3", "Mon-Fri 7-18 2/3", "Sat 8-12 3/3")
+    post = outbound(" ".join(parts), parts=parts)
+    channel = plugin(bluesky_peer, accounts["owner"])
+    # the first attempt died after part one: a post with only that part's key exists
+    cut = channel.publish(outbound(parts[0], parts=(parts[0],)))
+    assert channel.find_published(post) is None  # the thread is not all there
+    result = plugin(bluesky_peer, accounts["owner"]).publish(post)
+    assert result.remote_id == cut.remote_id  # part one was not posted again
+    again = plugin(bluesky_peer, accounts["owner"]).publish(post)
+    assert again.remote_id == result.remote_id
+    by_text = {r.value.text: r for r in records(bluesky_peer, accounts["owner"])}
+    assert sorted(by_text) == sorted(parts)
+    root, second, third = (by_text[p] for p in parts)
+    assert root.value.reply is None
+    assert (second.value.reply.root.uri, second.value.reply.parent.uri) == (root.uri, root.uri)
+    assert (third.value.reply.root.uri, third.value.reply.parent.uri) == (root.uri, second.uri)
+    assert plugin(bluesky_peer, accounts["owner"]).find_published(post).remote_id == root.uri
+
+    bluesky_peer.process()  # the AppView sees one thread of three
+    client = bluesky_peer.client(accounts["owner"]["handle"])
+    thread = client.app.bsky.feed.get_post_thread(params={"uri": root.uri, "depth": 5}).thread
+    assert thread.replies[0].post.record.text == parts[1]
+    assert thread.replies[0].replies[0].post.record.text == parts[2]
+
+
+def test_an_unresolvable_mention_stays_plain_text(bluesky_peer, accounts):
+    plugin(bluesky_peer, accounts["owner"]).publish(outbound("Thanks @nobody.invalid.test!"))
+    [record] = records(bluesky_peer, accounts["owner"])
+    assert not record.value.facets
+
+
+def test_over_long_text_is_refused_with_the_pds_message(bluesky_peer, accounts):
+    with pytest.raises(PermanentChannelError, match="refused it:"):
+        plugin(bluesky_peer, accounts["owner"]).publish(outbound("x" * 400))
+    assert records(bluesky_peer, accounts["owner"]) == []
