@@ -176,6 +176,6 @@ def _requeue(ids: list[int]) -> None:
     from rapport.publish.tasks import enqueue_batches
 
     try:
-        enqueue_batches(ids)
+        enqueue_batches(ids, delay=1.0)
     except Exception:  # the sweep finds them within a minute
         log.warning("could not re-queue %d released deliveries", len(ids), exc_info=True)

@@ -64,10 +64,14 @@ def deliver_batch(delivery_ids: list[int]) -> None:
     run_batch(delivery_ids)
 
 
-def enqueue_batches(delivery_ids: list[int]) -> None:
-    """Hand ``delivery_ids`` to the workers, ``BATCH`` per task."""
+def enqueue_batches(delivery_ids: list[int], *, delay: float | None = None) -> None:
+    """Hand ``delivery_ids`` to the workers, ``BATCH`` per task (after ``delay`` seconds)."""
     for start in range(0, len(delivery_ids), BATCH):
-        deliver_batch(delivery_ids[start : start + BATCH])
+        chunk = delivery_ids[start : start + BATCH]
+        if delay:
+            deliver_batch.schedule(args=(chunk,), delay=delay)
+        else:
+            deliver_batch(chunk)
 
 
 def _dispatch_key(second: int) -> str:
