@@ -1,6 +1,7 @@
 """Benchmark: N deliveries due in the same minute, one worker, a local webhook peer.
 
     .venv/bin/python bench/publish.py --n 10000 --threads 4
+    .venv/bin/python bench/publish.py --database-url postgres://postgres@127.0.0.1:5432/rapport_bench
 
 Creates N posts with one webhook delivery each, all due at the same instant,
 queued exactly as the composer queues them (``tasks.enqueue_delivery`` from
@@ -28,7 +29,13 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 
 
-def setup(data_dir: str) -> None:
+def setup(data_dir: str, database_url: str | None = None) -> None:
+    """Settings for the bench; SQLite in ``data_dir`` unless ``database_url`` (an existing
+    PostgreSQL database; the bench adds its own workspace and leaves earlier rows alone)."""
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
     os.environ.update(
         RAPPORT_DATA_DIR=data_dir,
         RAPPORT_ALLOW_PRIVATE_WEBHOOKS="1",
@@ -82,9 +89,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="worker threads in the one process")
     parser.add_argument("--lead", type=float, default=20.0, help="seconds until the due instant")
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--database-url", help="postgres://... (default: SQLite in a temp dir)")
     args = parser.parse_args()
     data_dir = tempfile.mkdtemp(prefix="rapport-bench-publish-")
-    setup(data_dir)
+    setup(data_dir, args.database_url)
+    from django.db import connection
+
     from publish_peer import BenchPeer
     from rapport.publish.tasks import enqueue_delivery
 
@@ -118,7 +128,8 @@ def main() -> None:
     p = lambda q: late[min(len(late) - 1, int(q * len(late)))] if late else float("nan")  # noqa: E731
     print(
         f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cpus, "
-        f"python {platform.python_version()}, SQLite, {datetime.now(UTC):%Y-%m-%d}"
+        f"python {platform.python_version()}, {connection.vendor}, "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     )
     print(f"deliveries: {len(ids)}  worker threads: {args.threads}")
     print(f"sent: {len(late)}  lost: {len(ids) - len(late)}  duplicates: {peer.duplicates()}")

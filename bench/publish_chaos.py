@@ -44,12 +44,15 @@ def main() -> None:
     parser.add_argument("--kill-for", type=float, default=60.0, help="seconds of kills")
     parser.add_argument("--timeout", type=float, default=400.0)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--database-url", help="postgres://... (default: SQLite in a temp dir)")
     parser.add_argument(
         "--peer-delay", type=float, default=0.05, help="seconds the peer holds each answer"
     )
     args = parser.parse_args()
     random.seed(args.seed)
-    setup(tempfile.mkdtemp(prefix="rapport-bench-chaos-"))
+    setup(tempfile.mkdtemp(prefix="rapport-bench-chaos-"), args.database_url)
+    from django.db import connection
+
     from publish_peer import BenchPeer
     from rapport.publish.models import Delivery, DeliveryStatus
     from rapport.publish.sweep import sweep
@@ -93,7 +96,8 @@ def main() -> None:
     lost = args.n - arrived
     print(
         f"deliveries {args.n}, worker processes {args.workers}x{args.threads} threads, "
-        f"SIGKILLs {kills}, {time.time() - started:.0f} s, {datetime.now(UTC):%Y-%m-%d}"
+        f"SIGKILLs {kills}, {time.time() - started:.0f} s, {connection.vendor}, "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     )
     recovered = Delivery.objects.filter(pk__in=ids, attempts__gt=1).count()
     print(f"database: {dict(statuses)}; {recovered} needed more than one attempt")
