@@ -86,9 +86,7 @@ def test_a_retry_with_the_same_key_creates_nothing_new(bluesky_peer, accounts):
     assert plugin(bluesky_peer, accounts["owner"]).find_published(other) is None
 
 
-def test_a_thread_has_root_and_parent_refs_and_resumes_without_duplicates(
-    bluesky_peer, accounts
-):
+def test_a_thread_has_root_and_parent_refs_and_resumes_without_duplicates(bluesky_peer, accounts):
     parts = ("Winter hours 1/3", "Mon-Fri 7-18 2/3", "Sat 8-12 3/3")
     post = outbound(" ".join(parts), parts=parts)
     channel = plugin(bluesky_peer, accounts["owner"])

@@ -18,8 +18,9 @@ Publishing, exactly once without an idempotency header: each post (each part
 of a thread) is created with ``com.atproto.repo.createRecord`` under a record
 key derived from the delivery's idempotency key and the part's index (a valid
 TID, :func:`post_rkey`). A retry after a lost answer asks to create the same
-key again; the PDS refuses (the key exists), and ``getRecord`` on that key
-confirms the post is there, so it counts as sent. ``find_published`` is that
+key again; the PDS refuses (the key exists: a bare HTTP 500 from the PDS of
+dev-env 0.6.7), and ``getRecord`` on that key confirms the post is there, so
+it counts as sent; when it is not there, the error stands. ``find_published`` is that
 ``getRecord``. Parts of a thread reply with proper refs (root = first part,
 parent = the part before); a thread cut short resumes where it stopped.
 Links and @mentions become facets (:mod:`bluesky_facets`, UTF-8 byte
@@ -288,9 +289,10 @@ class BlueskyChannel(Channel):
         """The post when all of it is there (the last part of a thread, then the first)."""
         count = max(1, len(post.parts))
         repo = self.did
-        if self._get_ref(repo, post_rkey(post.idempotency_key, count - 1)) is None:
+        last = self._get_ref(repo, post_rkey(post.idempotency_key, count - 1))
+        if last is None:
             return None  # parts are created in order: the last one proves the rest
-        root = self._get_ref(repo, post_rkey(post.idempotency_key, 0))
+        root = last if count == 1 else self._get_ref(repo, post_rkey(post.idempotency_key, 0))
         if root is None:
             return None
         return PublishResult(remote_id=root.uri, remote_url=bluesky_records.web_url(root.uri))
