@@ -78,7 +78,8 @@ def test_owner_reply_is_own_and_done(workspace):
     assert answer.is_own and answer.state == ItemState.DONE
     assert answer.author.person.is_self
     question = _item("101")
-    assert not question.is_own and question.state == ItemState.OPEN
+    assert not question.is_own and question.state == ItemState.ANSWERED
+    assert question.response_seconds == (answer.created_at - question.created_at).total_seconds()
     assert not question.author.person.is_self
 
 

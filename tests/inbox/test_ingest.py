@@ -130,7 +130,8 @@ def test_own_items_are_done_and_their_author_is_self(workspace):
     reply = get("r1")
     assert reply.is_own and reply.state == ItemState.DONE
     assert reply.author.person.is_self
-    assert get("c1").state == ItemState.OPEN and not get("c1").author.person.is_self
+    # the owner answered it on the platform: it no longer waits in the inbox
+    assert get("c1").state == ItemState.ANSWERED and not get("c1").author.person.is_self
 
 
 def test_known_identity_later_seen_as_own_becomes_self(workspace):
@@ -224,3 +225,47 @@ def test_post_that_comes_after_its_comments_is_attached(workspace):
     late = Post.objects.get(source_id="late")
     assert get("c1").post == late and get("c2").post == late
     assert get("x").post is None
+
+
+def test_questions_the_owner_already_answered_are_not_waiting(workspace):
+    from datetime import UTC, datetime
+
+    from rapport.channels.records import AuthorRecord, ItemRecord
+    from rapport.inbox.ingest import ingest_records
+    from rapport.inbox.models import Item
+
+    asked = datetime(2024, 3, 2, 10, 0, tzinfo=UTC)
+    replied = datetime(2024, 3, 2, 12, 30, tzinfo=UTC)
+    records = [
+        # the owner's reply comes first in the file: order must not matter
+        ItemRecord(
+            source_id="2",
+            created_at=replied,
+            parent_source_id="1",
+            is_own=True,
+            author=AuthorRecord(platform="wxr", key="owner@example.com"),
+            text="Yes, at 9.",
+        ),
+        ItemRecord(
+            source_id="1",
+            created_at=asked,
+            text="Are you open on Sunday?",
+            author=AuthorRecord(platform="wxr", key="ana@example.com"),
+        ),
+        ItemRecord(
+            source_id="3",
+            created_at=asked,
+            text="And on Monday?",
+            author=AuthorRecord(platform="wxr", key="ben@example.com"),
+        ),
+    ]
+    summary = ingest_records(workspace=workspace, source="wxr:test", records=records)
+    assert summary.answered_on_platform == 1
+    question = Item.objects.get(source_id="1")
+    assert question.state == "answered"
+    assert question.answered_at == replied
+    assert question.response_seconds == 9000
+    assert Item.objects.get(source_id="3").state == "open"
+    # a re-import changes nothing
+    again = ingest_records(workspace=workspace, source="wxr:test", records=records)
+    assert again.answered_on_platform == 0

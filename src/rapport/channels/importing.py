@@ -44,6 +44,7 @@ class ImportSummary:
     signals_created: int = 0
     already_present: int = 0
     orphans: int = 0
+    answered_on_platform: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -180,5 +181,6 @@ def _public(kind: str, source: str, path: Path, summary: IngestSummary) -> Impor
         signals_created=summary.signals_created,
         already_present=summary.already_present,
         orphans=summary.orphans,
+        answered_on_platform=summary.answered_on_platform,
         skipped=dict(summary.skipped.most_common()),
     )

@@ -22,6 +22,7 @@ from django.db import transaction
 from rapport.accounts.models import Workspace
 from rapport.channels.models import Channel
 from rapport.channels.records import ItemRecord, PostRecord, Record, SignalRecord, SkippedRecord
+from rapport.inbox.answered import mark_answered_by_own_replies
 from rapport.inbox.bulk import FastInsert, lookup, reserve_ids
 from rapport.inbox.ingest_threads import DeferredParents, ItemRef, link_batch
 from rapport.inbox.models import Item, ItemState, Signal
@@ -59,6 +60,7 @@ class IngestSummary:
     signals_created: int = 0
     already_present: int = 0
     orphans: int = 0
+    answered_on_platform: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -124,6 +126,7 @@ class Ingestor:
         self._signals: dict[str, SignalRecord] = {}
         self._insert_items = FastInsert(Item, ITEM_COLUMNS)
         self._prepared: dict[str, tuple[str, str]] = {}
+        self._own_replies: list[str] = []
 
     # -- intake ---------------------------------------------------------------
     def add(self, record: Record | Prepared) -> None:
@@ -160,6 +163,9 @@ class Ingestor:
         self.flush()
         with transaction.atomic():
             self.deferred.fix(final=True)
+            self.summary.answered_on_platform = mark_answered_by_own_replies(
+                workspace=self.workspace, source=self.source, reply_source_ids=self._own_replies
+            )
         return self.summary
 
     # -- writing ----------------------------------------------------------------
@@ -261,6 +267,8 @@ class Ingestor:
                 self._item_row(record, ref, parent_id, author[0] if author else None, created)
             )
             self._remember_item(sid, ref)
+            if record.is_own and record.parent_source_id:
+                self._own_replies.append(sid)
             if author is not None:
                 count, newest = stats.get(author[1], (0, created))
                 stats[author[1]] = (count + 1, max(newest, created))

@@ -64,6 +64,8 @@ def run_cli_import(*, kind: str, path: Path, slug: str, triage: bool) -> None:
     if summary.signals_created:
         click.echo(f"  likes/boosts:    {summary.signals_created} new")
     click.echo(f"  already present: {summary.already_present}")
+    if summary.answered_on_platform:
+        click.echo(f"  already answered by you: {summary.answered_on_platform}")
     if summary.orphans:
         click.echo(f"  replies whose parent is not in the archive: {summary.orphans}")
     click.echo(f"  skipped:         {summary.skipped_total}")
