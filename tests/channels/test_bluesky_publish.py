@@ -122,3 +122,17 @@ def test_over_long_text_is_refused_with_the_pds_message(bluesky_peer, accounts):
     with pytest.raises(PermanentChannelError, match="refused it:"):
         plugin(bluesky_peer, accounts["owner"]).publish(outbound("x" * 400))
     assert records(bluesky_peer, accounts["owner"]) == []
+
+
+def test_meets_the_publish_contract_against_the_pds(bluesky_peer, accounts):
+    """tests/channels/test_contract.py's publish contract, run against the live PDS."""
+    from tests.channels.test_contract import outbound as contract_post
+
+    channel = plugin(bluesky_peer, accounts["owner"])
+    first = channel.publish(contract_post())
+    again = channel.publish(contract_post())
+    assert first.remote_id and again.remote_id == first.remote_id
+    found = channel.find_published(contract_post())
+    assert found is not None and found.remote_id == first.remote_id
+    assert channel.find_published(contract_post("5f0c8a9e-0000-4000-8000-000000000002")) is None
+    assert len(records(bluesky_peer, accounts["owner"])) == 1

@@ -12,6 +12,7 @@ real servers answer differently (h-card HTML, shortened links, ISO 8601
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -311,3 +312,20 @@ def test_a_server_without_source_is_trusted_on_the_rendered_text():
 def test_capabilities():
     assert MastodonChannel.can_publish and MastodonChannel.can_thread
     assert MastodonChannel.idempotent_publish and MastodonChannel.max_length == 500
+
+
+def test_meets_the_publish_contract_against_mastodon_mock(mastodon_mock_server):
+    """tests/channels/test_contract.py's publish contract, run against the stateful mock."""
+    from tests.channels.test_contract import outbound as contract_post
+
+    channel = plugin(mastodon_mock_server.base_url)
+    first = channel.publish(contract_post())
+    again = channel.publish(contract_post())
+    assert first.remote_id and again.remote_id == first.remote_id
+    found = channel.find_published(contract_post())
+    assert found is not None and found.remote_id == first.remote_id
+    # Mastodon keeps nothing of the key on the status: another delivery of the very same
+    # text is told apart by time only (first_attempt_at, see mastodon_publish)
+    assert channel.find_published(contract_post("5f0c8a9e-0000-4000-8000-000000000002"))
+    assert channel.find_published(replace(contract_post(), text="Bye")) is None
+    assert len(own_statuses(mastodon_mock_server)) == 1
