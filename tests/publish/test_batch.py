@@ -192,3 +192,35 @@ def test_dispatch_hands_everything_due_to_batches(workspace, fake_channel, monke
     tasks.dispatch_due.call_local(int(at.timestamp()))
     statuses = set(Delivery.objects.filter(pk__in=ids).values_list("status", flat=True))
     assert statuses == {DeliveryStatus.SENT}
+
+
+def test_future_deliveries_share_one_dispatch_per_second_never_early(monkeypatch):
+    from datetime import UTC, datetime
+
+    from rapport.publish import tasks
+
+    class Store:
+        immediate = False
+        keys: set[str] = set()
+
+        def put_if_empty(self, key: str, value: str) -> bool:
+            if key in self.keys:
+                return False
+            self.keys.add(key)
+            return True
+
+    scheduled: list[tuple[tuple[int], datetime]] = []
+    monkeypatch.setattr(tasks, "HUEY", Store())
+    monkeypatch.setattr(
+        tasks.dispatch_due, "schedule", lambda args, eta: scheduled.append((args, eta))
+    )
+    due = timezone.now().replace(microsecond=250_000) + timedelta(minutes=5)
+    for delivery_id in range(1000):
+        tasks.enqueue_delivery(delivery_id, due)
+    tasks.enqueue_delivery(5000, due + timedelta(seconds=1))
+    second = int(due.timestamp()) + 1
+    assert scheduled == [
+        ((second,), datetime.fromtimestamp(second, UTC)),
+        ((second + 1,), datetime.fromtimestamp(second + 1, UTC)),
+    ]
+    assert scheduled[0][1] >= due

@@ -143,9 +143,11 @@ def _run_channel(
         sent_posts: list[int] = []
         try:
             for pk in [pk for pk, _ in chunk if pk in claimed]:
-                delivery = deliveries[pk]
-                delivery.channel = channel
                 claimed_from = claimed.pop(pk)
+                delivery = deliveries.get(pk)
+                if delivery is None:  # deleted with its post meanwhile
+                    continue
+                delivery.channel = channel
                 delivery.attempts += 1
                 if channel.status != ChannelStatus.ACTIVE:
                     _finish(pk, status=DeliveryStatus.HELD, error=channel.status_message)

@@ -10,6 +10,7 @@ killed) is covered by the minute sweep, like any other lost task.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import wraps
@@ -21,7 +22,7 @@ from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task
 
 from rapport.publish.batch import run_batch
-from rapport.publish.engine import EARLY_TOLERANCE, run_delivery
+from rapport.publish.engine import run_delivery
 from rapport.publish.sweep import due_ids, sweep
 
 BATCH = 100
@@ -84,7 +85,7 @@ def dispatch_due(second: int | None = None) -> None:
     """Queue everything due now in batches (scheduled once per due second)."""
     if second is not None:
         HUEY.delete(_dispatch_key(second))  # a later enqueue for this second schedules anew
-    ids = due_ids(timezone.now() + EARLY_TOLERANCE, grace=timedelta(0), limit=DISPATCH_LIMIT)
+    ids = due_ids(timezone.now(), grace=timedelta(0), limit=DISPATCH_LIMIT)
     enqueue_batches(ids)
     if len(ids) >= DISPATCH_LIMIT:
         dispatch_due()
@@ -99,13 +100,13 @@ def sweep_deliveries() -> None:
 def enqueue_delivery(delivery_id: int, due_at: datetime) -> None:
     """Queue one delivery for its time; call it from ``transaction.on_commit``.
 
-    Due now: its own task. Due later: one ``dispatch_due`` for that second,
-    shared by every delivery due in it (the row is committed before this runs,
+    Due now: its own task. Due later: one ``dispatch_due`` at the end of that
+    second, shared by every delivery due in it (the row is committed before this runs,
     so the dispatch finds it).
     """
     if due_at <= timezone.now():
         deliver(delivery_id)
         return
-    second = int(due_at.timestamp())
+    second = math.ceil(due_at.timestamp())  # never early: the second after it is due
     if HUEY.immediate or HUEY.put_if_empty(_dispatch_key(second), "1"):
         dispatch_due.schedule(args=(second,), eta=datetime.fromtimestamp(second, UTC))
