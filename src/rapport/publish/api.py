@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Path, Router, Schema
+from ninja import Field, Path, Router, Schema, Status
 
 from rapport.accounts.api import workspace_from_api
 from rapport.accounts.models import Role
@@ -68,7 +68,7 @@ class PostOut(Schema):
 
 
 @router.post("/", response={201: PostOut}, summary="Compose and schedule a post")
-def create_post(request: HttpRequest, slug: PathStr, payload: PostIn) -> tuple[int, Post]:
+def create_post(request: HttpRequest, slug: PathStr, payload: PostIn) -> Status:
     workspace = workspace_from_api(request, slug, Role.EDITOR)
     post = services.compose_post(
         workspace=workspace,
@@ -81,7 +81,7 @@ def create_post(request: HttpRequest, slug: PathStr, payload: PostIn) -> tuple[i
         track_links=payload.track_links,
         await_approval=payload.await_approval,
     )
-    return 201, selectors.get_post(workspace, post.pk)
+    return Status(201, selectors.get_post(workspace, post.pk))
 
 
 @router.get("/", response=list[PostOut], summary="Posts with their deliveries")
