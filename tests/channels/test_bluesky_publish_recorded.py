@@ -98,6 +98,17 @@ def test_a_server_error_when_nothing_was_created_is_temporary():
             plugin(server).publish(outbound())
 
 
+def test_no_answer_in_time_is_temporary():
+    def hangs(request: Any) -> Answer:
+        time.sleep(5.5)  # the SDK's httpx client waits 5 s
+        return created(request)
+
+    with pds() as server:
+        server.route("POST", CREATE, hangs)
+        with pytest.raises(TemporaryChannelError):
+            plugin(server).publish(outbound())
+
+
 def test_an_invalid_record_is_permanent_with_the_pds_message():
     with pds() as server:
         server.route("POST", CREATE, lambda r: recorded("create_record_too_long"))
