@@ -329,3 +329,62 @@ def test_meets_the_publish_contract_against_mastodon_mock(mastodon_mock_server):
     assert channel.find_published(contract_post("5f0c8a9e-0000-4000-8000-000000000002"))
     assert channel.find_published(replace(contract_post(), text="Bye")) is None
     assert len(own_statuses(mastodon_mock_server)) == 1
+
+
+# --- through the delivery engine -------------------------------------------------------------
+
+
+def compose(workspace: Any, base_url: str, body: str) -> Any:
+    from rapport.channels.services import add_channel
+    from rapport.publish.services import compose_post
+
+    channel = add_channel(
+        workspace=workspace,
+        kind="mastodon",
+        name="Mastodon",
+        config={"base_url": base_url},
+        secrets={"access_token": "alice_token"},
+    )
+    at = datetime.now(UTC) + timedelta(minutes=1)
+    post = compose_post(
+        workspace=workspace, author=None, title="", body=body, channel_ids=[channel.pk], at=at
+    )
+    return post.deliveries.get(), at
+
+
+@pytest.mark.django_db
+def test_a_long_post_goes_out_as_one_thread_through_the_engine(workspace, mastodon_mock_server):
+    from rapport.publish.engine import run_delivery
+
+    body = " ".join(f"Sentence number {i} about our bread." for i in range(30))  # > 500 chars
+    delivery, at = compose(workspace, mastodon_mock_server.base_url, body)
+    assert len(delivery.parts) == 3
+    assert run_delivery(delivery.pk, now=at) == "sent"
+    assert run_delivery(delivery.pk, now=at) is None
+    delivery.refresh_from_db()
+    statuses = sorted(own_statuses(mastodon_mock_server), key=lambda s: s["id"])
+    assert len(statuses) == 3 and str(statuses[0]["id"]) == delivery.remote_id
+    assert [s["in_reply_to_id"] for s in statuses[1:]] == [s["id"] for s in statuses[:2]]
+
+
+@pytest.mark.django_db
+def test_a_lost_answer_is_unconfirmed_then_reconciled_not_resent(
+    workspace, mastodon_mock_server, monkeypatch
+):
+    from rapport.publish.engine import run_delivery
+
+    real_publish = mastodon_publish.publish
+
+    def answer_lost(channel: Any, post: Any) -> Any:
+        real_publish(channel, post)  # the status is posted ...
+        raise requests.ConnectionError("... and the connection drops before the answer")
+
+    delivery, at = compose(workspace, mastodon_mock_server.base_url, "Rye on Sunday")
+    monkeypatch.setattr(mastodon_publish, "publish", answer_lost)
+    assert run_delivery(delivery.pk, now=at) == "unconfirmed"
+    monkeypatch.setattr(mastodon_publish, "publish", real_publish)
+    delivery.refresh_from_db()
+    assert run_delivery(delivery.pk, now=delivery.due_at) == "sent"  # found, not sent again
+    delivery.refresh_from_db()
+    [status] = own_statuses(mastodon_mock_server)
+    assert delivery.remote_id == str(status["id"])
