@@ -79,25 +79,28 @@ def up(host: str, port: int) -> None:
         subprocess.Popen([*exe, "worker"]),
     ]
 
+    stopping = False
+
     def stop(*_: object) -> None:
+        # Ctrl-C in a terminal reaches the children too; forwarding is for SIGTERM
+        # and for signals sent to this process alone. A second signal changes nothing.
+        nonlocal stopping
+        stopping = True
         for child in children:
             if child.poll() is None:
                 child.send_signal(signal.SIGINT)
 
+    signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    try:
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        stop()
-        deadline = time.monotonic() + 10
-        for child in children:
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
+    while not stopping and all(child.poll() is None for child in children):
+        time.sleep(0.5)
+    stop()
+    deadline = time.monotonic() + 10
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
     click.echo("Rapport stopped.")
 
 
