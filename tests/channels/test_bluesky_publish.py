@@ -136,3 +136,53 @@ def test_meets_the_publish_contract_against_the_pds(bluesky_peer, accounts):
     assert found is not None and found.remote_id == first.remote_id
     assert channel.find_published(contract_post("5f0c8a9e-0000-4000-8000-000000000002")) is None
     assert len(records(bluesky_peer, accounts["owner"])) == 1
+
+
+@pytest.mark.django_db
+def test_through_the_engine_a_lost_answer_is_reconciled_not_resent(
+    workspace, bluesky_peer, accounts, monkeypatch
+):
+    from datetime import UTC, datetime, timedelta
+
+    from rapport.channels.services import add_channel
+    from rapport.publish.engine import run_delivery
+    from rapport.publish.services import compose_post
+
+    owner = accounts["owner"]
+    channel = add_channel(
+        workspace=workspace,
+        kind="bluesky",
+        name="Bluesky",
+        config={"handle": owner["handle"], "service": bluesky_peer.pds},
+        secrets={"app_password": owner["app_password"]},
+    )
+    body = " ".join(f"Sentence {i} about our rye 🥖." for i in range(20))  # > 300 graphemes
+    at = datetime.now(UTC) + timedelta(minutes=1)
+    post = compose_post(
+        workspace=workspace, author=None, title="", body=body, channel_ids=[channel.pk], at=at
+    )
+    delivery = post.deliveries.get()
+    assert len(delivery.parts) == 2
+
+    real_create = BlueskyChannel._create_once
+    calls = {"n": 0}
+
+    def lost_on_the_last_part(self: Any, repo: str, rkey: str, record: Any) -> Any:
+        created = real_create(self, repo, rkey, record)
+        calls["n"] += 1
+        if calls["n"] == 2:
+            from rapport.errors import TemporaryChannelError
+
+            raise TemporaryChannelError("the answer was lost")
+        return created
+
+    monkeypatch.setattr(BlueskyChannel, "_create_once", lost_on_the_last_part)
+    assert run_delivery(delivery.pk, now=at) == "unconfirmed"
+    monkeypatch.setattr(BlueskyChannel, "_create_once", real_create)
+    delivery.refresh_from_db()
+    assert run_delivery(delivery.pk, now=delivery.due_at) == "sent"
+    delivery.refresh_from_db()
+    found = records(bluesky_peer, owner)
+    assert len(found) == 2 and delivery.remote_id.endswith(
+        "/" + post_rkey(str(delivery.idempotency_key), 0)
+    )
