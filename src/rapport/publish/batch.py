@@ -47,7 +47,7 @@ from rapport.publish.models import Delivery, DeliveryStatus, PostStatus
 
 log = logging.getLogger(__name__)
 
-CLAIM_CHUNK = 25
+CLAIM_CHUNK = 10
 LIVE_POSTS = (PostStatus.SCHEDULED, PostStatus.PUBLISHED)
 
 
