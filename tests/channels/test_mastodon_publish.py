@@ -11,10 +11,10 @@ real servers answer differently (h-card HTML, shortened links, ISO 8601
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -116,17 +116,16 @@ def test_find_published_after_a_lost_answer(mastodon_mock_server):
     assert plugin(mastodon_mock_server.base_url).find_published(outbound("Never sent")) is None
 
 
-def test_find_published_ignores_the_same_text_posted_before_the_first_attempt(
+def test_find_published_ignores_the_same_text_posted_before_the_post_was_composed(
     mastodon_mock_server,
 ):
     plugin(mastodon_mock_server.base_url).publish(outbound(key="an-older-delivery"))
 
-    post = outbound()  # plus the first attempt's time, read when the record carries it
-    later: Any = SimpleNamespace(**{f: getattr(post, f) for f in post.__slots__})
-    later.first_attempt_at = datetime.now(UTC) + timedelta(minutes=10)
+    post = outbound()
+    later = dataclasses.replace(post, not_before=datetime.now(UTC) + timedelta(minutes=10))
     assert plugin(mastodon_mock_server.base_url).find_published(later) is None
-    later.first_attempt_at = datetime.now(UTC) - timedelta(minutes=10)
-    assert plugin(mastodon_mock_server.base_url).find_published(later) is not None
+    earlier = dataclasses.replace(post, not_before=datetime.now(UTC) - timedelta(minutes=10))
+    assert plugin(mastodon_mock_server.base_url).find_published(earlier) is not None
 
 
 def test_a_thread_cut_short_is_not_published_and_resumes_after_the_parts_found(
@@ -325,7 +324,7 @@ def test_meets_the_publish_contract_against_mastodon_mock(mastodon_mock_server):
     found = channel.find_published(contract_post())
     assert found is not None and found.remote_id == first.remote_id
     # Mastodon keeps nothing of the key on the status: another delivery of the very same
-    # text is told apart by time only (first_attempt_at, see mastodon_publish)
+    # text is told apart by time only (OutboundPost.not_before, see mastodon_publish)
     assert channel.find_published(contract_post("5f0c8a9e-0000-4000-8000-000000000002"))
     assert channel.find_published(replace(contract_post(), text="Bye")) is None
     assert len(own_statuses(mastodon_mock_server)) == 1

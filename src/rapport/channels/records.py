@@ -92,6 +92,8 @@ class OutboundPost:
 
     ``parts`` is set when ``text`` is longer than the channel's ``max_length`` and
     the channel declares ``can_thread``: the text split into a numbered thread.
+    ``not_before`` is when the post was composed: nothing published earlier can be
+    this delivery, which bounds a ``find_published`` look-up.
     """
 
     delivery_id: int
@@ -101,6 +103,7 @@ class OutboundPost:
     html: str
     url: str = ""
     parts: tuple[str, ...] = ()
+    not_before: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

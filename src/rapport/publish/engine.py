@@ -88,6 +88,7 @@ def outbound(delivery: Delivery) -> OutboundPost:
         html=delivery.html or render(post.body, link_map=_link_map(post)).html,
         url=post.url,
         parts=tuple(delivery.parts or ()),
+        not_before=post.created_at,
     )
 
 

@@ -12,8 +12,8 @@ later than that, so the engine asks ``find_published`` before sending again. A
 status carries nothing invisible that we could set (no metadata, and an
 invisible character would be read out by screen readers and break copying), so
 the lookup matches what we sent: the first part's exact text, as a new status
-(no ``in_reply_to_id``), not older than the delivery's first attempt when the
-post says when that was (``first_attempt_at``, read if the record has it), then
+(no ``in_reply_to_id``), not older than the post's composition
+(``OutboundPost.not_before``), then
 each further part as a reply to the one before. Candidates are prefiltered on
 the rendered HTML (letters and digits only, mentions without their domain,
 because Mastodon rewrites links and mentions) and confirmed on the status's
@@ -140,8 +140,8 @@ def _reply_to(status: Any) -> str | None:
 
 
 def _not_before(post: OutboundPost) -> datetime | None:
-    when = getattr(post, "first_attempt_at", None)
-    return when - CLOCK_SKEW if isinstance(when, datetime) else None
+    when = post.not_before
+    return when - CLOCK_SKEW if when is not None else None
 
 
 def _recent_enough(status: Any, not_before: datetime | None) -> bool:
