@@ -95,6 +95,11 @@ def autop(text: str) -> str:
     return "".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in paragraphs if p)
 
 
+def plain_text_to_html(text: str) -> str:
+    """HTML for a platform that stores plain text (tweets, Bluesky posts): escaped, in paragraphs."""
+    return autop(_html.escape(text))
+
+
 def safe_url(url: str, *, max_length: int = 1000) -> str:
     """``url`` if it is an absolute http(s) address of sane length, else ``""``.
 

@@ -32,6 +32,7 @@ from rapport.channels.records import (
 )
 from rapport.errors import ImportFormatError
 from rapport.hookspecs import hookimpl
+from rapport.inbox.sanitize import plain_text_to_html
 
 POST, LIKE, REPOST, PROFILE = (
     "app.bsky.feed.post",
@@ -187,7 +188,9 @@ def _record(
     url = f"https://bsky.app/profile/{index.did}/post/{rkey}"
     parent = _ref_uri(value.get("reply"), "parent")
     if not isinstance(value.get("reply"), dict):
-        return PostRecord(source_id=uri, html=_paragraphs(text), url=url, published_at=created)
+        return PostRecord(
+            source_id=uri, html=plain_text_to_html(text), url=url, published_at=created
+        )
     signals: dict[str, Any] = {}
     parent_id = post_id = ""
     if parent in index.posts:
@@ -208,14 +211,6 @@ def _record(
         is_own=True,
         signals=signals,
     )
-
-
-def _paragraphs(text: str) -> str:
-    import html
-
-    from rapport.inbox.sanitize import autop
-
-    return autop(html.escape(text))
 
 
 @hookimpl

@@ -27,6 +27,7 @@ from rapport.channels.importers.jsonstream import iter_json_items
 from rapport.channels.records import AuthorRecord, ItemRecord, PostRecord, Record, SkippedRecord
 from rapport.errors import ImportFormatError
 from rapport.hookspecs import hookimpl
+from rapport.inbox.sanitize import plain_text_to_html
 
 TWEET_FILES = r"tweets?(-part\d+)?\.js"
 MAX_ACCOUNT_BYTES = 1024 * 1024
@@ -185,7 +186,9 @@ def _record(
         tweet.get("in_reply_to_status_id_str") or tweet.get("in_reply_to_status_id") or ""
     )
     if not reply_to:
-        return PostRecord(source_id=tweet_id, html=_paragraphs(text), url=url, published_at=created)
+        return PostRecord(
+            source_id=tweet_id, html=plain_text_to_html(text), url=url, published_at=created
+        )
     signals: dict[str, Any] = {}
     parent = post = ""
     if reply_to in seen_items:
@@ -207,12 +210,6 @@ def _record(
         is_own=True,
         signals=signals,
     )
-
-
-def _paragraphs(text: str) -> str:
-    from rapport.inbox.sanitize import autop
-
-    return autop(html.escape(text))
 
 
 @hookimpl
