@@ -332,26 +332,28 @@ def item_view(*, item: Item, now: datetime) -> ItemView:
 
 # --- export ---------------------------------------------------------------------------
 
-EXPORT_FIELDS = (
-    "source",
-    "source_id",
-    "post_source_id",
-    "parent_source_id",
-    "kind",
-    "author",
-    "author_key",
-    "is_own",
-    "label",
-    "flags",
-    "confidence",
-    "reasons",
-    "state",
-    "created_at",
-    "answered_at",
-    "response_seconds",
-    "url",
-    "text",
-)
+# export field -> the ORM column it comes from; one list so the two cannot drift apart
+EXPORT_COLUMNS = {
+    "source": "source",
+    "source_id": "source_id",
+    "post_source_id": "post__source_id",
+    "parent_source_id": "parent__source_id",
+    "kind": "kind",
+    "author": "author__display_name",
+    "author_key": "author__key",
+    "is_own": "is_own",
+    "label": "label",
+    "flags": "flags",
+    "confidence": "confidence",
+    "reasons": "reasons",
+    "state": "state",
+    "created_at": "created_at",
+    "answered_at": "answered_at",
+    "response_seconds": "response_seconds",
+    "url": "url",
+    "text": "text",
+}
+EXPORT_FIELDS = tuple(EXPORT_COLUMNS)
 
 
 def export_records(*, workspace: Workspace, chunk_size: int = 2000) -> Iterator[dict[str, Any]]:
@@ -365,26 +367,7 @@ def export_records(*, workspace: Workspace, chunk_size: int = 2000) -> Iterator[
         Item.objects.filter(workspace=workspace)
         .annotate(reasons=Subquery(latest.values("reasons")[:1], output_field=JSONField()))
         .order_by("id")
-        .values_list(
-            "source",
-            "source_id",
-            "post__source_id",
-            "parent__source_id",
-            "kind",
-            "author__display_name",
-            "author__key",
-            "is_own",
-            "label",
-            "flags",
-            "confidence",
-            "reasons",
-            "state",
-            "created_at",
-            "answered_at",
-            "response_seconds",
-            "url",
-            "text",
-        )
+        .values_list(*EXPORT_COLUMNS.values())
     )
     for row in rows.iterator(chunk_size=chunk_size):
         record = dict(zip(EXPORT_FIELDS, row, strict=True))
