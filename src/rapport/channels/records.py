@@ -7,6 +7,7 @@ file that maps its payloads to these records.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -87,13 +88,57 @@ class FetchResult:
 
 
 @dataclass(frozen=True, slots=True)
+class MediaLimits:
+    """What a channel accepts per post, checked at compose time (not at delivery time).
+
+    ``max_alt`` is counted in characters; None means no limit worth checking.
+    """
+
+    max_images: int
+    max_bytes: int
+    max_alt: int | None = None
+    max_pixels: int | None = None
+    types: tuple[str, ...] = ("image/jpeg", "image/png", "image/gif", "image/webp")
+
+
+@dataclass(frozen=True, slots=True)
+class MediaItem:
+    """One image of an outbound post, with this channel's alt text.
+
+    ``read()`` returns the bytes (loaded only by channels that upload them);
+    ``url`` is the image's public address on the desk, for HTML channels.
+    """
+
+    name: str
+    content_type: str
+    size: int
+    width: int
+    height: int
+    alt: str
+    url: str
+    read: Callable[[], bytes] = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkCard:
+    """A preview of the post's link (Bluesky's ``app.bsky.embed.external``), read at compose."""
+
+    uri: str
+    title: str
+    description: str = ""
+    thumb: MediaItem | None = None  # the page's og:image, fetched (guarded) at compose
+
+
+@dataclass(frozen=True, slots=True)
 class OutboundPost:
     """What a channel is asked to publish: one delivery's variant of a post.
 
     ``parts`` is set when ``text`` is longer than the channel's ``max_length`` and
     the channel declares ``can_thread``: the text split into a numbered thread.
     ``not_before`` is when the post was composed: nothing published earlier can be
-    this delivery, which bounds a ``find_published`` look-up.
+    this delivery, which bounds a ``find_published`` look-up. ``media`` are the
+    post's images with this channel's alt text (attached to the first part of a
+    thread); ``card`` is a link preview for channels that show one.
     """
 
     delivery_id: int
@@ -104,6 +149,8 @@ class OutboundPost:
     url: str = ""
     parts: tuple[str, ...] = ()
     not_before: datetime | None = None
+    media: tuple[MediaItem, ...] = ()
+    card: LinkCard | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from rapport.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from rapport.publish.media import ImageUpload
 
 
 @click.group()
@@ -40,12 +44,28 @@ def _parse_at(value: str, tz: str) -> datetime | str:
 )
 @click.option("--title", default="", help="Title (default: the file's first '# ' heading).")
 @click.option("--track-links", is_flag=True, help="Rewrite links to tracked /l/ links.")
-def posts_create(file: Path, slug: str, names: str, at: str, title: str, track_links: bool) -> None:
+@click.option(
+    "--image",
+    "image_specs",
+    multiple=True,
+    metavar="PATH[:ALT]",
+    help="An image to attach, with its alt text after a colon (repeat for more).",
+)
+def posts_create(
+    file: Path,
+    slug: str,
+    names: str,
+    at: str,
+    title: str,
+    track_links: bool,
+    image_specs: tuple[str, ...],
+) -> None:
     """Compose a post from a Markdown FILE and schedule it on channels.
 
-    A time without an offset is read in the workspace's time zone.
+    A time without an offset is read in the workspace's time zone. Images are
+    checked against every channel's limits before anything is scheduled.
 
-    Example: rapport posts create news.md --workspace bakery --channels Blog,Hook --at 2026-12-01T09:30
+    Example: rapport posts create news.md --workspace bakery --channels Blog,Hook --at 2026-12-01T09:30 --image rye.jpg:"A rye loaf on a board"
     """
     from rapport.accounts.services import get_workspace
     from rapport.channels.models import Channel
@@ -72,10 +92,29 @@ def posts_create(file: Path, slug: str, names: str, at: str, title: str, track_l
         channel_ids=[found[n] for n in wanted],
         at=_parse_at(at, ws.timezone),  # type: ignore[arg-type]
         track_links=track_links,
+        images=[_read_image(spec) for spec in image_specs],
     )
     click.echo(
         f"Post {post.pk} scheduled for {post.scheduled_at:%Y-%m-%d %H:%M %Z} on {', '.join(wanted)}."
     )
+
+
+def _read_image(spec: str) -> ImageUpload:
+    """``PATH[:ALT]``: a path that exists as a whole wins over splitting at a colon."""
+    from rapport.errors import ValidationError
+    from rapport.publish.media import MAX_UPLOAD_BYTES, check_image
+
+    path, _, alt = (spec, "", "") if Path(spec).is_file() else spec.partition(":")
+    file = Path(path)
+    if not file.is_file():
+        raise ValidationError(f"--image {path!r}: no such file", field="images")
+    if file.stat().st_size > MAX_UPLOAD_BYTES:
+        raise ValidationError(
+            f"image {file.name!r} is {file.stat().st_size / 1_000_000:.1f} MB; images may be "
+            f"at most {MAX_UPLOAD_BYTES / 1_000_000:.1f} MB",
+            field="images",
+        )
+    return check_image(file.name, file.read_bytes(), alt=alt)
 
 
 @posts.command("list")

@@ -38,6 +38,7 @@ from rapport.errors import (
     RateLimited,
     TemporaryChannelError,
 )
+from rapport.publish.media import link_card, media_items
 from rapport.publish.models import Delivery, DeliveryStatus, Post, PostStatus
 from rapport.publish.render import render
 
@@ -89,6 +90,8 @@ def outbound(delivery: Delivery) -> OutboundPost:
         url=post.url,
         parts=tuple(delivery.parts or ()),
         not_before=post.created_at,
+        media=tuple(media_items(delivery.media, list(post.images.all()))) if delivery.media else (),
+        card=link_card(delivery.card) if delivery.card else None,
     )
 
 

@@ -10,7 +10,11 @@ from django import forms
 
 from rapport.accounts.models import Workspace
 from rapport.channels.models import Channel
+from rapport.errors import ValidationError
+from rapport.publish.media import MAX_UPLOAD_BYTES, ImageUpload, check_image
 from rapport.publish.services import When
+
+IMAGE_SLOTS = 4  # what Mastodon and Bluesky take; the API and CLI take up to media.MAX_IMAGES
 
 
 class SlotForm(forms.Form):
@@ -56,19 +60,71 @@ class ComposeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.workspace = workspace
         self.channel_list = channels
+        self.checked_images: list[tuple[int, ImageUpload]] = []
         self.fields["channels"].choices = [(str(c.pk), f"{c.name} ({c.kind})") for c in channels]
+        for n in range(1, IMAGE_SLOTS + 1):
+            self.fields[f"image_{n}"] = forms.FileField(
+                required=False,
+                label=f"Image {n}",
+                widget=forms.ClearableFileInput(
+                    attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}
+                ),
+            )
+            self.fields[f"alt_{n}"] = forms.CharField(
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                label=f"Alt text of image {n} (what it shows, for people who cannot see it)",
+            )
         for channel in channels:
             self.fields[f"variant_{channel.pk}"] = forms.CharField(
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 3}),
                 label=f"Text for {channel.name} (empty: from the post)",
             )
+            for n in range(1, IMAGE_SLOTS + 1):
+                self.fields[f"alt_{n}_{channel.pk}"] = forms.CharField(
+                    required=False,
+                    widget=forms.Textarea(attrs={"rows": 1}),
+                    label=f"Alt text of image {n} on {channel.name} (empty: the same)",
+                )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("when") == "at" and not data.get("at"):
             self.add_error("at", "pick a time, or choose 'Now'")
+        self.checked_images = []
+        for n in range(1, IMAGE_SLOTS + 1):
+            upload = data.get(f"image_{n}")
+            if not upload:
+                continue
+            if upload.size > MAX_UPLOAD_BYTES:  # refused before reading it into memory
+                self.add_error(
+                    f"image_{n}",
+                    f"image {upload.name!r} is {upload.size / 1_000_000:.1f} MB; images may be "
+                    f"at most {MAX_UPLOAD_BYTES / 1_000_000:.1f} MB",
+                )
+                continue
+            try:
+                image = check_image(upload.name, upload.read(), alt=data.get(f"alt_{n}") or "")
+            except ValidationError as exc:
+                self.add_error(f"image_{n}", str(exc))
+                continue
+            self.checked_images.append((n, image))
         return data
+
+    def images(self) -> list[ImageUpload]:
+        """The uploaded images, checked, in slot order (empty slots skipped)."""
+        return [image for _, image in self.checked_images]
+
+    def alt_variants(self) -> dict[int, dict[int, str]]:
+        """Channel id → {image index → alt text} where a channel's alt text differs."""
+        found: dict[int, dict[int, str]] = {}
+        for index, (n, _) in enumerate(self.checked_images):
+            for channel in self.channel_list:
+                alt = (self.cleaned_data.get(f"alt_{n}_{channel.pk}") or "").strip()
+                if alt:
+                    found.setdefault(channel.pk, {})[index] = alt
+        return found
 
     def when_value(self) -> When:
         if self.cleaned_data.get("when") in ("queue", "next"):

@@ -89,6 +89,12 @@ class Delivery(models.Model):
     error = models.TextField(blank=True, default="")
     sent_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    media = models.JSONField(
+        default=list, blank=True, help_text='this channel\'s images: [{"image": id, "alt": "..."}]'
+    )
+    card = models.JSONField(
+        default=dict, blank=True, help_text="link preview read at compose (uri, title, ...)"
+    )
 
     class Meta:
         constraints = [
@@ -96,6 +102,48 @@ class Delivery(models.Model):
         ]
         indexes = [models.Index(fields=["status", "due_at"], name="delivery_due")]
         verbose_name_plural = "deliveries"
+
+
+def _image_path(instance: PostImage, filename: str) -> str:
+    return f"posts/{instance.token[:2]}/{instance.token}{instance.extension}"
+
+
+class PostImage(models.Model):
+    """An image of a composed post, checked (real image, size, pixels) when it was uploaded.
+
+    The file lives in Django's default storage (``MEDIA_ROOT`` under the data
+    directory); ``token`` is its unguessable public name at ``/m/<token><ext>``,
+    where feeds and newsletters point. ``alt`` is the default alt text; each
+    delivery pins its own copy (``Delivery.media``), editable per channel.
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="images")
+    position = models.PositiveSmallIntegerField()
+    file = models.FileField(upload_to=_image_path, max_length=200)
+    token = models.CharField(max_length=43, unique=True)
+    name = models.CharField(max_length=200, help_text="the uploaded file's name")
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    alt = models.TextField(blank=True, default="")
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "position"], name="image_position_per_post")
+        ]
+        ordering = ["position"]
+
+    @property
+    def extension(self) -> str:
+        return EXTENSIONS.get(self.content_type, ".bin")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp"}
 
 
 class Link(models.Model):

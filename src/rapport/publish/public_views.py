@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
@@ -65,6 +72,31 @@ def conversion(request: HttpRequest) -> HttpResponse:
         {"id": recorded.conversion.external_id, "created": recorded.created},
         status=201 if recorded.created else 200,
     )
+
+
+@require_GET
+def post_image(request: HttpRequest, name: str) -> HttpResponse:
+    """A post's image for feeds and newsletters: ``/m/<token><ext>``, public but unguessable.
+
+    Served with the content type Pillow found at upload (never guessed from a
+    name), ``nosniff`` and a CSP that runs nothing, so a file cannot become a page.
+    """
+    from rapport.publish.models import PostImage
+
+    token, dot, ext = name.partition(".")
+    image = PostImage.objects.filter(token=token).first()
+    if image is None or f"{dot}{ext}" != image.extension:
+        raise Http404("no such image")
+    try:
+        handle = image.file.open("rb")
+    except OSError:
+        raise Http404("no such image") from None
+    response = FileResponse(handle, content_type=image.content_type)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
 
 
 @require_GET

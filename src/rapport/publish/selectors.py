@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery, Sum
 
@@ -10,6 +10,8 @@ from rapport.accounts.models import Workspace
 from rapport.channels.models import Channel
 from rapport.channels.registry import channel_classes
 from rapport.errors import NotFound, ValidationError
+from rapport.publish import media
+from rapport.publish.media import ImageUpload
 from rapport.publish.models import Conversion, Delivery, DeliveryStatus, Link, Post, PostStatus
 from rapport.publish.render import length, render
 from rapport.publish.variants import variant_for
@@ -25,7 +27,7 @@ COMPOSED = (
 def _composed(workspace: Workspace) -> QuerySet[Post]:
     deliveries = Delivery.objects.select_related("channel").order_by("channel__name")
     return Post.objects.filter(workspace=workspace, status__in=COMPOSED).prefetch_related(
-        Prefetch("deliveries", queryset=deliveries)
+        Prefetch("deliveries", queryset=deliveries), "images"
     )
 
 
@@ -96,6 +98,8 @@ class VariantPreview:
     limit: int | None
     parts: list[str]
     error: str
+    images: list[tuple[str, str]] = field(default_factory=list)  # (name, alt) on this channel
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def fits(self) -> bool:
@@ -103,19 +107,44 @@ class VariantPreview:
 
 
 def preview(
-    workspace: Workspace, *, body: str, channel_ids: list[int], variants: dict[int, str]
+    workspace: Workspace,
+    *,
+    body: str,
+    channel_ids: list[int],
+    variants: dict[int, str],
+    images: list[ImageUpload] | None = None,
+    alt_variants: dict[int, dict[int, str]] | None = None,
 ) -> list[VariantPreview]:
-    """Exactly what each picked channel would get (tracked links are swapped at compose)."""
+    """Exactly what each picked channel would get (tracked links are swapped at compose).
+
+    Media limits are checked here too, so a too-large image shows up while writing.
+    """
     rendered = render(body)
+    images = images or []
     channels = Channel.objects.filter(workspace=workspace, pk__in=channel_ids).order_by("name")
     out = []
     for channel in channels:
         text = variants.get(channel.pk) or rendered.text
         cls = channel_classes().get(channel.kind)
         limit = cls.max_length if cls else None
+        override = (alt_variants or {}).get(channel.pk, {})
+        alts = [(override.get(i) or "").strip() or im.alt for i, im in enumerate(images)]
         try:
             parts, error = variant_for(channel, text)[1], ""
+            media.check_for_channel(channel, images, alts, media.limits_for(channel))
         except ValidationError as exc:
             parts, error = [], str(exc)
-        out.append(VariantPreview(channel, text, rendered.html, length(text), limit, parts, error))
+        out.append(
+            VariantPreview(
+                channel,
+                text,
+                rendered.html,
+                length(text),
+                limit,
+                parts,
+                error,
+                images=[(im.name, alt) for im, alt in zip(images, alts, strict=True)],
+                warnings=media.warnings_for(images, alts, channel),
+            )
+        )
     return out

@@ -1,15 +1,17 @@
 """Writes for publishing: compose, approve, cancel. Views, API and CLI all call these.
 
 A composed post gets one delivery per channel, each carrying the variant that
-channel will receive (checked against its length limit here, at compose time,
-never at delivery time) and its ``due_at``. Deliveries are queued only after
+channel will receive (checked against its length and media limits here, at
+compose time, never at delivery time): text, HTML, images with that channel's
+alt text, a link card, and its ``due_at``. Deliveries are queued only after
 the transaction commits, so a worker never looks for a row that is not there.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,7 +20,10 @@ from rapport.accounts.models import User, Workspace
 from rapport.channels.models import Channel, ChannelStatus
 from rapport.channels.registry import channel_class
 from rapport.errors import ValidationError
+from rapport.publish import media
+from rapport.publish.cards import fetch_card, first_link
 from rapport.publish.links import create_links
+from rapport.publish.media import ImageUpload
 from rapport.publish.models import Delivery, DeliveryStatus, Post, PostStatus
 from rapport.publish.queue import next_free_slot, share_next
 from rapport.publish.render import links_in, render
@@ -68,7 +73,14 @@ def _channels(workspace: Workspace, channel_ids: list[int]) -> list[Channel]:
     return channels
 
 
-@transaction.atomic
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """What compose checked and read before its transaction: alt texts and link cards."""
+
+    alts: dict[int, list[str]]
+    cards: dict[int, dict[str, Any]]
+
+
 def compose_post(
     *,
     workspace: Workspace,
@@ -80,13 +92,88 @@ def compose_post(
     variants: dict[int, str] | None = None,
     track_links: bool = False,
     await_approval: bool = False,
+    images: list[ImageUpload] | None = None,
+    alt_variants: dict[int, dict[int, str]] | None = None,
     now: datetime | None = None,
 ) -> Post:
+    """Check everything, then write the post, its images and one delivery per channel.
+
+    ``images`` were checked as images already (:func:`media.check_image`); here
+    they are checked against each channel's limits. ``alt_variants`` is channel
+    id → {image index → alt text} for the channels where it differs. Network
+    reads (an instance's media limits, link cards) happen before the
+    transaction, so no database lock is held while a remote server answers.
+    """
     now = now or timezone.now()
     if not body.strip():
         raise ValidationError("the post is empty", field="body")
     due_at = resolve_time(at, now=now)
     channels = _channels(workspace, channel_ids)
+    prepared = _prepare(channels, body, variants or {}, images or [], alt_variants or {})
+    return _compose(
+        workspace=workspace,
+        author=author,
+        title=title,
+        body=body,
+        channels=channels,
+        at=at,
+        due_at=due_at,
+        variants=variants or {},
+        track_links=track_links,
+        await_approval=await_approval,
+        images=images or [],
+        prepared=prepared,
+        now=now,
+    )
+
+
+def _prepare(
+    channels: list[Channel],
+    body: str,
+    variants: dict[int, str],
+    images: list[ImageUpload],
+    alt_variants: dict[int, dict[int, str]],
+) -> _Prepared:
+    if len(images) > media.MAX_IMAGES:
+        raise ValidationError(
+            f"a post can carry at most {media.MAX_IMAGES} images; this one has {len(images)}",
+            field="images",
+        )
+    alts: dict[int, list[str]] = {}
+    cards: dict[int, dict[str, Any]] = {}
+    text = render(body).text
+    for channel in channels:
+        override = alt_variants.get(channel.pk, {})
+        alts[channel.pk] = [
+            (override.get(i) or "").strip() or image.alt for i, image in enumerate(images)
+        ]
+        if images:
+            media.check_for_channel(channel, images, alts[channel.pk], media.limits_for(channel))
+        if not images and getattr(channel_class(channel.kind), "link_cards", False):
+            link = first_link(variants.get(channel.pk) or text)
+            if link:
+                card, thumb = fetch_card(link)
+                cards[channel.pk] = media.store_thumb(card, thumb)
+    return _Prepared(alts=alts, cards=cards)
+
+
+@transaction.atomic
+def _compose(
+    *,
+    workspace: Workspace,
+    author: User | None,
+    title: str,
+    body: str,
+    channels: list[Channel],
+    at: When,
+    due_at: datetime,
+    variants: dict[int, str],
+    track_links: bool,
+    await_approval: bool,
+    images: list[ImageUpload],
+    prepared: _Prepared,
+    now: datetime,
+) -> Post:
     status = PostStatus.AWAITING_APPROVAL if await_approval else PostStatus.SCHEDULED
     post = Post.objects.create(
         workspace=workspace,
@@ -105,17 +192,23 @@ def compose_post(
         }
     rendered = render(body, link_map=link_map)
     Post.objects.filter(pk=post.pk).update(text=rendered.text)
-    variants = variants or {}
+    stored = media.store_images(post, images)
     deliveries = []
     for channel in channels:
         text, parts = variant_for(channel, variants.get(channel.pk) or rendered.text)
+        alts = prepared.alts.get(channel.pk, [])
+        card = dict(prepared.cards.get(channel.pk) or {})
+        if card:
+            card["uri"] = link_map.get(card["uri"], card["uri"])
         deliveries.append(
             Delivery.objects.create(
                 post=post,
                 channel=channel,
                 body=text,
                 parts=parts,
-                html=rendered.html,
+                html=rendered.html + media.images_html(stored, alts),
+                media=[{"image": i.pk, "alt": alt} for i, alt in zip(stored, alts, strict=True)],
+                card=card,
                 due_at=_due(channel, at, due_at, now),
             )
         )

@@ -60,15 +60,22 @@ def index(request: HttpRequest, slug: str) -> HttpResponse:
 def compose(request: HttpRequest, slug: str) -> HttpResponse:
     workspace, membership = workspace_for(request, slug, Role.EDITOR)
     form = ComposeForm(
-        request.POST, workspace=workspace, channels=selectors.publishable_channels(workspace)
+        request.POST,
+        request.FILES,
+        workspace=workspace,
+        channels=selectors.publishable_channels(workspace),
     )
     if not form.is_valid():
+        if request.htmx and request.POST.get("action") == "preview":
+            return render(request, "publish/index.html#preview", {"preview_errors": form.errors})
         return _page(request, workspace, membership, form)
     previews = selectors.preview(
         workspace,
         body=form.cleaned_data["body"],
         channel_ids=form.channel_ids(),
         variants=form.variants(),
+        images=form.images(),
+        alt_variants=form.alt_variants(),
     )
     if request.POST.get("action") == "preview":
         if request.htmx:
@@ -85,6 +92,8 @@ def compose(request: HttpRequest, slug: str) -> HttpResponse:
             variants=form.variants(),
             track_links=form.cleaned_data["track_links"],
             await_approval=form.cleaned_data["await_approval"],
+            images=form.images(),
+            alt_variants=form.alt_variants(),
         )
     except ValidationError as exc:
         field = exc.field if exc.field in form.fields else None

@@ -5,6 +5,8 @@ accepted message is recorded at once (``rapport.publish.newsletter``), and a
 retry or reconciliation sends only to those still pending. Every message
 carries an unsubscribe link and RFC 8058 one-click ``List-Unsubscribe``
 headers, and a ``Message-ID`` derived from the delivery's idempotency key.
+The post's images are ``<img>`` tags (with the channel's alt text) in the HTML,
+served from the desk's public ``/m/`` URLs, and listed in the plain-text part.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils.html import escape
 
 from rapport.channels.base import Channel
-from rapport.channels.records import OutboundPost, PublishResult
+from rapport.channels.records import MediaLimits, OutboundPost, PublishResult
 from rapport.errors import ChannelAuthError, TemporaryChannelError, ValidationError
 from rapport.hookspecs import hookimpl
 
@@ -28,6 +30,10 @@ class NewsletterChannel(Channel):
     can_publish = True
     needs_credentials = False
     idempotent_publish = True
+    # Images are linked from the desk (``/m/...``), not attached: every reader's mail
+    # client downloads them on opening, often over a phone's connection, so they are
+    # kept to 10 of at most 2 MB each; alt text stands in where images are blocked.
+    media_limits = MediaLimits(max_images=10, max_bytes=2_000_000, max_alt=1000)
     config_fields = ("from_email", "smtp_host", "smtp_port", "smtp_user", "smtp_tls")
     secret_fields = ("smtp_password",)
 
@@ -55,7 +61,8 @@ class NewsletterChannel(Channel):
         )
 
     def _message(self, post: OutboundPost, to: str, unsubscribe: str, sid: int) -> Any:
-        footer_text = f"\n\n--\nUnsubscribe: {unsubscribe}\n"
+        images = "".join(f"\n\n[{m.alt or 'Image'}: {m.url}]" for m in post.media)
+        footer_text = f"{images}\n\n--\nUnsubscribe: {unsubscribe}\n"
         footer_html = f'<hr><p><a href="{escape(unsubscribe)}">Unsubscribe</a></p>'
         message = EmailMultiAlternatives(
             subject=post.title or post.text.split("\n", 1)[0][:120],

@@ -24,7 +24,10 @@ it counts as sent; when it is not there, the error stands. ``find_published`` is
 ``getRecord``. Parts of a thread reply with proper refs (root = first part,
 parent = the part before); a thread cut short resumes where it stopped.
 Links and @mentions become facets (:mod:`bluesky_facets`, UTF-8 byte
-offsets; handles resolved to DIDs); length is counted in graphemes.
+offsets; handles resolved to DIDs); length is counted in graphemes. Images
+are uploaded with ``com.atproto.repo.uploadBlob`` and embedded with their alt
+text (``app.bsky.embed.images``); a post with a link and no images carries the
+link card read at compose time (``app.bsky.embed.external``).
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ from rapport.channels.platforms import bluesky_facets, bluesky_records
 from rapport.channels.platforms._http import error_for
 from rapport.channels.records import (
     FetchResult,
+    MediaItem,
+    MediaLimits,
     OutboundPost,
     PublishResult,
     Record,
@@ -61,6 +66,11 @@ from rapport.hookspecs import hookimpl
 AUTH_ERRORS = {"ExpiredToken", "InvalidToken", "AuthenticationRequired", "AccountTakedown"}
 PAGE = 100
 POSTS = "app.bsky.feed.post"
+
+
+# app.bsky.embed.images: at most 4 images, each blob at most 1,000,000 bytes, image/*;
+# alt text has no length limit in the lexicon (the app stops at 2,000 graphemes).
+MEDIA_LIMITS = MediaLimits(max_images=4, max_bytes=1_000_000, max_alt=None)
 
 
 def post_rkey(idempotency_key: str, index: int) -> str:
@@ -82,6 +92,8 @@ class BlueskyChannel(Channel):
     config_fields = ("handle", "service")
     secret_fields = ("app_password", "session")
     max_pages = 10
+    media_limits = MEDIA_LIMITS  # checked at compose time
+    link_cards = True  # a link and no images: app.bsky.embed.external (publish.cards)
     save_secrets: Callable[..., None] | None = None
     retry_after_hint: float | None = None
 
@@ -262,28 +274,80 @@ class BlueskyChannel(Channel):
     # --- publishing -------------------------------------------------------------------
 
     def publish(self, post: OutboundPost) -> PublishResult:
-        """Create the post (each part of a thread) under its deterministic record key."""
+        """Create the post (each part of a thread) under its deterministic record key.
+
+        Images (or, without images, the link card) go on the first part. Their
+        blobs are uploaded just before that part is created: an upload is
+        content-addressed and invisible until a record points at it, so one
+        repeated by a retry creates nothing (and the record key still decides
+        whether the post exists).
+        """
         parts = list(post.parts) or [post.text]
         repo = self.did
         root: models.ComAtprotoRepoStrongRef.Main | None = None
         parent: models.ComAtprotoRepoStrongRef.Main | None = None
         for index, text in enumerate(parts):
+            rkey = post_rkey(post.idempotency_key, index)
             reply = (
                 models.AppBskyFeedPost.ReplyRef(root=root, parent=parent)
                 if root and parent
                 else None
             )
+            embed = None
+            if index == 0 and (post.media or post.card):
+                existing = self._get_ref(repo, rkey)  # a retry: no second upload needed
+                if existing is not None:
+                    root = parent = existing
+                    continue
+                embed = self._embed(post)
             record = models.AppBskyFeedPost.Record(
                 text=text,
                 created_at=self.client.get_current_time_iso(),
                 facets=self._facets(text) or None,
                 reply=reply,
+                embed=embed,
             )
-            ref = self._create_once(repo, post_rkey(post.idempotency_key, index), record)
+            ref = self._create_once(repo, rkey, record)
             root = root or ref
             parent = ref
         assert root is not None
         return PublishResult(remote_id=root.uri, remote_url=bluesky_records.web_url(root.uri))
+
+    def _upload(self, item: MediaItem) -> Any:
+        with self._errors():
+            return self.client.upload_blob(item.read()).blob
+
+    def _embed(self, post: OutboundPost) -> Any:
+        """``app.bsky.embed.images`` (alt text per image), else ``app.bsky.embed.external``."""
+        if post.media:
+            return models.AppBskyEmbedImages.Main(
+                images=[
+                    models.AppBskyEmbedImages.Image(
+                        alt=item.alt,
+                        image=self._upload(item),
+                        aspect_ratio=models.AppBskyEmbedDefs.AspectRatio(
+                            width=item.width, height=item.height
+                        )
+                        if item.width and item.height
+                        else None,
+                    )
+                    for item in post.media[: MEDIA_LIMITS.max_images]
+                ]
+            )
+        card = post.card
+        if card is None:
+            return None
+        thumb = None
+        if card.thumb is not None:
+            try:
+                thumb = self._upload(card.thumb)
+            except (ChannelError, OSError):  # a card without its picture is still a card
+                thumb = None
+        return models.AppBskyEmbedExternal.Main(
+            external=models.AppBskyEmbedExternal.External(
+                uri=card.uri, title=card.title, description=card.description, thumb=thumb
+            )
+        )
 
     def find_published(self, post: OutboundPost) -> PublishResult | None:
         """The post when all of it is there (the last part of a thread, then the first)."""

@@ -60,6 +60,8 @@ class MastodonChannel(Channel):
     secret_fields = ("access_token",)
     max_pages = 10
     retry_after_hint: float | None = None
+    media_limits = mastodon_publish.MEDIA_LIMITS  # checked at compose time
+    read_media_limits = staticmethod(mastodon_publish.read_media_limits)
 
     @classmethod
     def validate_config(cls, config: dict[str, Any], secrets: dict[str, Any]) -> None:

@@ -1,8 +1,10 @@
 """Publishing to Mastodon exactly once: ``Idempotency-Key`` first, the account's statuses second.
 
-    publish          POST /api/v1/statuses per part, each part ``in_reply_to_id`` the one
-                     before; ``Idempotency-Key`` = the delivery's key (``key:i`` per part of
-                     a thread), so a retry within the server's window posts nothing new.
+    publish          POST /api/v2/media per image (alt text as ``description``), then
+                     POST /api/v1/statuses per part (images on the first), each part
+                     ``in_reply_to_id`` the one before; ``Idempotency-Key`` = the delivery's
+                     key (``key:i`` per part of a thread), so a retry within the server's
+                     window posts nothing new.
     find_published   after a lost answer: GET verify_credentials, then the account's recent
                      statuses (``RECENT_PAGES`` pages of 40), looking for the post.
 
@@ -28,14 +30,19 @@ next continues after them instead of posting them again.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import html as htmllib
+import io
 import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import httpx
+from django.core.cache import cache
 from mastodon.errors import MastodonNotFoundError
 
-from rapport.channels.records import OutboundPost, PublishResult
+from rapport.channels.records import MediaLimits, OutboundPost, PublishResult
 
 if TYPE_CHECKING:
     import requests
@@ -43,6 +50,15 @@ if TYPE_CHECKING:
     from rapport.channels.platforms.mastodon import MastodonChannel
 
 VISIBILITIES = ("public", "unlisted", "private")
+# Mastodon's defaults since 4.2 (app/models/media_attachment.rb: IMAGE_LIMIT 16 MB,
+# MAX_DESCRIPTION_LENGTH 1,500; 4 attachments a status); the instance's own
+# answer to /api/v2/instance wins (read_media_limits).
+MEDIA_LIMITS = MediaLimits(
+    max_images=4,
+    max_bytes=16 * 1024 * 1024,
+    max_alt=1500,
+    max_pixels=33_177_600,
+)
 PAGE = 40
 RECENT_PAGES = 3
 CLOCK_SKEW = timedelta(minutes=2)
@@ -79,6 +95,60 @@ def _resume(channel: MastodonChannel, post: OutboundPost) -> list[Any]:
     return list(found.pop(post.idempotency_key, []))
 
 
+def read_media_limits(
+    config: dict[str, Any], secrets: dict[str, Any], default: MediaLimits
+) -> MediaLimits:
+    """The instance's own limits from ``GET /api/v2/instance`` (cached an hour), else ``default``.
+
+    Servers differ (an admin can raise them; older Mastodon allowed 10 MB),
+    so the composer asks the server rather than trusting one number.
+    """
+    base = str(config.get("base_url", "")).rstrip("/")
+    key = "rapport:mastodon-media-limits:" + hashlib.sha256(base.encode()).hexdigest()
+    cached = cache.get(key)
+    if isinstance(cached, MediaLimits):
+        return cached
+    try:
+        answer = httpx.get(f"{base}/api/v2/instance", timeout=3.0, follow_redirects=False)
+        answer.raise_for_status()
+        configuration = answer.json().get("configuration") or {}
+        media = configuration.get("media_attachments") or {}
+        statuses = configuration.get("statuses") or {}
+        limits = dataclasses.replace(
+            default,
+            max_images=int(statuses.get("max_media_attachments") or default.max_images),
+            max_bytes=int(media.get("image_size_limit") or default.max_bytes),
+            max_pixels=int(media.get("image_matrix_limit") or default.max_pixels or 0) or None,
+            max_alt=int(media.get("description_limit") or default.max_alt or 0) or None,
+        )
+    except (httpx.HTTPError, ValueError, TypeError, AttributeError):
+        return default  # not cached: the next compose asks again
+    cache.set(key, limits, 3600)
+    return limits
+
+
+def _upload(channel: MastodonChannel, post: OutboundPost) -> list[str]:
+    """``POST /api/v2/media`` for each image, with its alt text as ``description``.
+
+    An upload has no idempotency key, but it is harmless to repeat: a media
+    attachment is invisible until a status uses it (Mastodon deletes unused
+    ones after a day), and the status itself keeps its ``Idempotency-Key``.
+    ``synchronous`` waits until the server has processed the image, because
+    a status naming an unprocessed attachment is refused.
+    """
+    ids = []
+    for item in post.media:
+        attachment = channel.api.media_post(
+            io.BytesIO(item.read()),
+            mime_type=item.content_type,
+            description=item.alt or None,
+            file_name=item.name,
+            synchronous=True,
+        )
+        ids.append(str(attachment["id"]))
+    return ids
+
+
 def publish(channel: MastodonChannel, post: OutboundPost) -> PublishResult:
     parts = parts_of(post)
     visibility = str(channel.config.get("visibility") or "public")
@@ -89,6 +159,7 @@ def publish(channel: MastodonChannel, post: OutboundPost) -> PublishResult:
         posted = channel.api.status_post(
             text,
             in_reply_to_id=statuses[-1]["id"] if statuses else None,
+            media_ids=(_upload(channel, post) or None) if index == 0 else None,
             visibility=visibility if visibility in VISIBILITIES else "public",
             idempotency_key=part_key(post, index, len(parts)),
         )
