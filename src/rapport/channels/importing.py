@@ -3,24 +3,39 @@
 A bad file changes nothing: the parse error raised half-way rolls back every
 row written so far. Triage of the new items is queued only after the commit,
 so the worker never sees items of an import that did not happen.
+
+Two imports of the same archive (same workspace and ``source``) never run at
+once: on PostgreSQL the import takes a transaction-level advisory lock on that
+pair and a second one is refused at once with :class:`ImportBusy`; on SQLite the
+import's ``BEGIN IMMEDIATE`` takes the database's only write lock, so a second
+import waits (up to the busy timeout) and then runs, finding everything already
+present, or is refused with the same error. Either way nothing is written twice
+and nobody sees an IntegrityError. ``import_jobs`` adds a friendlier check
+before any of this, naming the import that is running.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from rapport.accounts.models import Membership, Workspace
 from rapport.channels.importers.base import Importer
 from rapport.channels.readahead import read_ahead
 from rapport.channels.registry import importer_class
-from rapport.errors import ImportFormatError
+from rapport.errors import ImportFormatError, RapportError
 from rapport.inbox.ingest import Ingestor, IngestSummary, prepare
+
+
+class ImportBusy(RapportError):
+    """The database cannot take this import now: the same archive, or on SQLite any
+    other import, is being written. Nothing was written; try again later."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,17 +95,21 @@ def run_import(
     path: Path | str,
     progress: ProgressFn | None = None,
     enqueue_triage: bool = True,
+    before_commit: Callable[[ImportSummary], None] | None = None,
 ) -> ImportSummary:
     """Import the archive at ``path`` with the ``kind`` importer into ``workspace``.
 
-    Raises ``ImportFormatError`` (nothing written) on a bad file and ``NotFound``
+    Raises ``ImportFormatError`` (nothing written) on a bad file, ``ImportBusy``
+    (nothing written) when the same archive is being imported, and ``NotFound``
     on an unknown kind. ``enqueue_triage=False`` leaves labelling to the caller.
+    ``before_commit(summary)`` runs inside the import's transaction once every
+    record is in, so what it writes (an import job's outcome) commits, or rolls
+    back, together with the rows.
     """
     path = Path(path)
-    importer = importer_class(kind)(path, own_emails=_member_emails(workspace))
-    if not path.exists():
-        raise ImportFormatError(str(path), "no such file or folder")
-    with transaction.atomic(), _bulk_session():
+    importer = open_importer(workspace=workspace, kind=kind, path=path)
+    with _locked_is_busy(), transaction.atomic(), _bulk_session():
+        _hold_source(workspace, importer.source())
         ingestor = Ingestor(
             workspace=workspace,
             source=importer.source(),
@@ -107,12 +126,68 @@ def run_import(
             log.exception("import of %s failed unexpectedly", path)
             raise ImportFormatError(str(path), f"unreadable archive ({exc})") from None
         summary = ingestor.finish()
+        public = _public(kind, ingestor.source, path, summary)
+        if before_commit:
+            before_commit(public)
         if enqueue_triage and summary.items_created:
             workspace_id = workspace.pk
             transaction.on_commit(lambda: _enqueue_triage(workspace_id))
     if progress:
         _reporter(importer, progress)(summary)
-    return _public(kind, ingestor.source, path, summary)
+    return public
+
+
+def open_importer(*, workspace: Workspace, kind: str, path: Path) -> Importer:
+    """The ``kind`` importer over ``path``; its ``source()`` names the archive."""
+    importer = importer_class(kind)(path, own_emails=_member_emails(workspace))
+    if not path.exists():
+        raise ImportFormatError(str(path), "no such file or folder")
+    return importer
+
+
+def busy_message(workspace: Workspace) -> str:
+    return (
+        f"an import of this archive into {workspace.name} is already running; "
+        "it brings in everything the file holds — if yours is a newer export, "
+        "import it again once that one has finished"
+    )
+
+
+@contextmanager
+def _locked_is_busy() -> Iterator[None]:
+    """SQLite's "database is locked" (another writer held the write lock past the
+    busy timeout; the transaction never began or was rolled back) becomes
+    ``ImportBusy`` with a message for the user."""
+    try:
+        yield
+    except OperationalError as exc:
+        if "locked" not in str(exc):
+            raise
+        raise ImportBusy(
+            "the database is busy with another import; "
+            "nothing was written — try again when it has finished"
+        ) from None
+
+
+def _hold_source(workspace: Workspace, source: str) -> None:
+    """Take this transaction's lock on (workspace, source), or refuse at once.
+
+    PostgreSQL: ``pg_try_advisory_xact_lock``, released by the commit or the
+    rollback, and by the server when the connection dies (a killed worker holds
+    nothing). Without it two imports of one archive both insert the same
+    ``(workspace, source, source_id)`` keys and the later one ends in an
+    IntegrityError. SQLite needs nothing here: inside ``BEGIN IMMEDIATE`` this
+    connection is the only writer.
+    """
+    if connection.vendor != "postgresql":
+        return
+    digest = hashlib.blake2b(f"import:{workspace.pk}:{source}".encode(), digest_size=8).digest()
+    key = int.from_bytes(digest, "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [key])
+        held = cursor.fetchone()[0]
+    if not held:
+        raise ImportBusy(busy_message(workspace))
 
 
 @contextmanager

@@ -48,3 +48,61 @@ class Channel(models.Model):
 
     def set_secrets(self, value: dict[str, Any]) -> None:
         self.secrets_encrypted = encrypt_json(value) if value else ""
+
+
+class ImportState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(models.Model):
+    """One archive import, started from the upload page or the CLI.
+
+    The row is written only outside the import's own transaction (claim before,
+    outcome after), so it never holds SQLite's write lock for long and other
+    connections always see a committed state. Live progress while the import
+    runs lives elsewhere (``channels/import_progress.py``).
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="import_jobs")
+    kind = models.CharField(max_length=40)
+    file_name = models.CharField(max_length=255)
+    size = models.BigIntegerField(default=0)
+    # the stored upload under DATA_DIR/uploads, deleted when the job ends; blank
+    # for a CLI import, whose file belongs to the user
+    upload = models.CharField(max_length=255, blank=True, default="")
+    source = models.CharField(max_length=255, blank=True, default="")
+    state = models.CharField(max_length=10, choices=ImportState.choices, default=ImportState.QUEUED)
+    via = models.CharField(max_length=10, default="web")
+    runner = models.CharField(max_length=255, blank=True, default="")
+    posts_created = models.IntegerField(default=0)
+    items_created = models.IntegerField(default=0)
+    signals_created = models.IntegerField(default=0)
+    already_present = models.IntegerField(default=0)
+    answered_on_platform = models.IntegerField(default=0)
+    orphans = models.IntegerField(default=0)
+    skipped = models.IntegerField(default=0)
+    skipped_reasons = models.JSONField(default=dict, blank=True)
+    summary = models.TextField(blank=True, default="")
+    error = models.TextField(blank=True, default="")
+    started_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "-created_at"], name="importjob_recent"),
+            models.Index(fields=["state"], name="importjob_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.kind}, {self.file_name}): {self.state}"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (ImportState.DONE, ImportState.FAILED)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
 
 from rapport.channels.models import Channel, ChannelStatus
 from rapport.channels.registry import channel_classes
@@ -54,3 +54,29 @@ def sync_channel_task(channel_id: int) -> None:
         summary.signals_created,
         summary.message,
     )
+
+
+@db_task()
+def run_import_job_task(job_id: int) -> None:
+    """Run one uploaded import (a second delivery finds the job no longer queued)."""
+    from rapport.channels.import_jobs import run_job
+
+    run_job(job_id=job_id)
+
+
+@on_startup()
+def reap_interrupted_imports() -> None:
+    """A worker that starts may be the one that died mid-import: settle what it left.
+
+    Only jobs whose runner is gone are touched (``is_live``), so a worker
+    starting beside busy ones on other machines changes nothing of theirs.
+    """
+    from rapport.channels.import_jobs import reap_interrupted
+
+    try:
+        reaped = reap_interrupted()
+    except Exception:  # the database may not be migrated yet; never stop the worker
+        log.warning("could not check for interrupted imports", exc_info=True)
+        return
+    if reaped:
+        log.info("marked %d interrupted import(s) as failed", reaped)

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from rapport.errors import RapportError
 from rapport.hookspecs import hookimpl
 
 
@@ -47,36 +48,48 @@ def _command_for(kind: str, label: str) -> click.Command:
 
 
 def run_cli_import(*, kind: str, path: Path, slug: str, triage: bool) -> None:
+    """Run the import in the foreground, as an import job like an upload's.
+
+    The job row makes the import show on the Import page and lets a second
+    import of the same archive (from here or the page) be refused with a
+    clear message instead of colliding with this one.
+    """
     from rich.console import Console
 
     from rapport.accounts.services import get_workspace
-    from rapport.channels.importing import run_import
+    from rapport.channels.import_jobs import run_job, start_cli
+    from rapport.channels.models import ImportState
 
     workspace = get_workspace(slug=slug)
+    job = start_cli(workspace=workspace, kind=kind, path=path)
     console = Console(stderr=True)
     with _ProgressBar(console) as update:
-        summary = run_import(
-            workspace=workspace, kind=kind, path=path, progress=update, enqueue_triage=False
-        )
-    click.echo(f"Imported {path} as {summary.source}")
-    click.echo(f"  posts:           {summary.posts_created} new")
-    click.echo(f"  comments:        {summary.items_created} new")
-    if summary.signals_created:
-        click.echo(f"  likes/boosts:    {summary.signals_created} new")
-    click.echo(f"  already present: {summary.already_present}")
-    if summary.answered_on_platform:
-        click.echo(f"  already answered by you: {summary.answered_on_platform}")
-    if summary.orphans:
-        click.echo(f"  replies whose parent is not in the archive: {summary.orphans}")
-    click.echo(f"  skipped:         {summary.skipped_total}")
-    for reason, count in summary.skipped.items():
+        job = run_job(job_id=job.pk, path=path, progress=update, triage=False)
+    if job is None or job.state != ImportState.DONE:
+        raise ImportFailed(job.error if job else "the import job disappeared")
+    click.echo(f"Imported {path} as {job.source}")
+    click.echo(f"  posts:           {job.posts_created} new")
+    click.echo(f"  comments:        {job.items_created} new")
+    if job.signals_created:
+        click.echo(f"  likes/boosts:    {job.signals_created} new")
+    click.echo(f"  already present: {job.already_present}")
+    if job.answered_on_platform:
+        click.echo(f"  already answered by you: {job.answered_on_platform}")
+    if job.orphans:
+        click.echo(f"  replies whose parent is not in the archive: {job.orphans}")
+    click.echo(f"  skipped:         {job.skipped}")
+    for reason, count in sorted(job.skipped_reasons.items(), key=lambda kv: -kv[1]):
         click.echo(f"    {count:>7}  {reason}")
-    if triage and summary.items_created:
+    if triage and job.items_created:
         from rapport.triage.services import triage_pending
 
         labelled = triage_pending(workspace=workspace)
         click.echo(f"Triage labelled {labelled} items.")
-        _print_labels(workspace_id=workspace.pk, source=summary.source)
+        _print_labels(workspace_id=workspace.pk, source=job.source)
+
+
+class ImportFailed(RapportError):
+    """An import job that ended failed; its message names the file and the place."""
 
 
 def _print_labels(*, workspace_id: int, source: str) -> None:

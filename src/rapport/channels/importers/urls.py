@@ -3,4 +3,8 @@ from django.urls import path
 from rapport.channels.importers import views
 
 app_name = "imports"
-urlpatterns = [path("", views.index, name="index")]
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("jobs/<int:job_id>/", views.job, name="job"),
+    path("jobs/<int:job_id>/progress.json", views.progress, name="progress"),
+]

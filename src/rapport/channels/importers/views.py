@@ -1,42 +1,41 @@
-"""The import page: pick a format, upload an archive, see the summary or the error.
+"""The import page: upload an archive, watch its import job, see the outcome.
 
 The upload is streamed to a file under ``DATA_DIR/uploads`` (never held in
-memory), imported in one transaction, then deleted. Small imports are triaged
-before the redirect, so the inbox shows labels at once; big ones are left to
-the worker.
+memory) and handed to an import job, which a worker runs; the request returns
+at once and the job's page polls a small JSON endpoint for its progress, then
+shows the summary or the error. Only members who may import (editors and
+owners) see, start or poll the jobs of their workspace.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import secrets
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET
 
 from rapport.accounts.models import Role, Workspace
-from rapport.channels.importing import ImportSummary, run_import
+from rapport.channels import import_jobs
+from rapport.channels.import_status import job_status, recent_jobs
+from rapport.channels.importing import ImportBusy, busy_message, open_importer
+from rapport.channels.models import ImportJob
 from rapport.channels.registry import importer_classes
 from rapport.errors import ImportFormatError, NotFound
 from rapport.web.access import workspace_for
 
 MAX_UPLOAD_BYTES = 4 * 1024**3
-INLINE_TRIAGE_MAX = 50_000
-
-
-def upload_dir() -> Path:
-    path = Path(settings.DATA_DIR) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _suffix(name: str) -> str:
@@ -62,8 +61,11 @@ class UploadToDataDir(TemporaryFileUploadHandler):
 
 class _UploadFile(TemporaryUploadedFile):
     def __init__(self, name: str, content_type: str, size: int, charset: str | None) -> None:
-        # deleted when closed, which Django does at the end of the request
-        handle = tempfile.NamedTemporaryFile(suffix=".upload" + _suffix(name), dir=upload_dir())  # noqa: SIM115
+        # deleted when closed, which Django does at the end of the request; a job
+        # that takes the file over links it under its own name first
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115
+            suffix=".upload" + _suffix(name), dir=import_jobs.upload_dir()
+        )
         super(TemporaryUploadedFile, self).__init__(handle, name, content_type, size, charset)
 
 
@@ -86,39 +88,80 @@ def _index(request: HttpRequest, slug: str) -> HttpResponse:
             return _page(request, workspace, kind=kind, error="Choose a file to import.")
         if kind not in importer_classes():
             return _page(request, workspace, error="Choose one of the formats listed.")
-        summary = _import(workspace, kind, upload)
-    except ImportFormatError as exc:
-        where = f"{upload.name}, line {exc.line}" if exc.line else upload.name  # type: ignore[union-attr]
-        return _page(request, workspace, kind=kind, error=f"{where}: {exc.reason}", status=400)
-    except NotFound as exc:
-        return _page(request, workspace, kind=kind, error=str(exc), status=400)
+        job = _start(request, workspace, kind, upload)
+    except ImportBusy as exc:
+        return _page(request, workspace, kind=kind, error=_sentence(str(exc)), status=409)
     finally:
         for handle in request.FILES.getlist("file"):
             _remove(handle)
-    messages.success(request, summary.describe())
-    return redirect("inbox:index", slug=workspace.slug)
+    return redirect("imports:job", slug=workspace.slug, job_id=job.pk)
 
 
-def _import(workspace: Workspace, kind: str, upload: Any) -> ImportSummary:
-    path = Path(upload.temporary_file_path())
+def _start(request: HttpRequest, workspace: Workspace, kind: str, upload: Any) -> ImportJob:
+    """Give the upload to a new job under a name of its own; refuse a second copy at once.
+
+    The check before the job is created names the import already running
+    instead of queueing a job that could only be refused (and, on SQLite,
+    instead of waiting for that import's write lock to create a row).
+    """
     upload.file.flush()
-    summary = run_import(workspace=workspace, kind=kind, path=path, enqueue_triage=False)
-    if summary.items_created:
-        if summary.items_created <= INLINE_TRIAGE_MAX:
-            from rapport.triage.services import triage_pending
+    stored = import_jobs.upload_dir() / f"import-{secrets.token_hex(8)}{_suffix(upload.name)}"
+    os.link(upload.temporary_file_path(), stored)
+    try:
+        if _already_running(workspace, kind, stored):
+            raise ImportBusy(busy_message(workspace))
+        return import_jobs.start_upload(
+            workspace=workspace,
+            user=request.user,  # type: ignore[arg-type]
+            kind=kind,
+            file_name=Path(upload.name).name,
+            stored=stored,
+        )
+    except BaseException:
+        stored.unlink(missing_ok=True)
+        raise
 
-            triage_pending(workspace=workspace)
-        else:
-            from rapport.triage.tasks import triage_pending_task
 
-            triage_pending_task(workspace.pk)
-    return summary
+def _already_running(workspace: Workspace, kind: str, path: Path) -> bool:
+    try:
+        source = open_importer(workspace=workspace, kind=kind, path=path).source()
+    except (ImportFormatError, NotFound):
+        return False  # the job will say what is wrong with the file
+    return import_jobs.running_import_of(workspace=workspace, source=source) is not None
 
 
 def _remove(upload: Any) -> None:
     """Close (and so delete) the uploaded copy now rather than at the end of the request."""
     with contextlib.suppress(OSError):
         upload.close()
+
+
+@login_required
+@require_GET
+def job(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
+    workspace, _ = workspace_for(request, slug, Role.EDITOR)
+    current = _job(workspace, job_id)
+    return _page(request, workspace, current=current)
+
+
+@login_required
+@require_GET
+@never_cache
+def progress(request: HttpRequest, slug: str, job_id: int) -> JsonResponse:
+    """What the page polls while a job runs."""
+    workspace, _ = workspace_for(request, slug, Role.EDITOR)
+    return JsonResponse(job_status(_job(workspace, job_id)))
+
+
+def _job(workspace: Workspace, job_id: int) -> ImportJob:
+    """The job if it is this workspace's (404 otherwise), settled if its worker died."""
+    get_object_or_404(ImportJob, pk=job_id, workspace=workspace)
+    import_jobs.reap_interrupted(workspace=workspace)
+    return ImportJob.objects.get(pk=job_id)
+
+
+def _sentence(message: str) -> str:
+    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
 
 
 def _page(
@@ -128,13 +171,19 @@ def _page(
     kind: str = "",
     error: str = "",
     status: int = 200,
+    current: ImportJob | None = None,
 ) -> HttpResponse:
+    if current is None:
+        import_jobs.reap_interrupted(workspace=workspace)
     kinds = sorted((k, cls.label or k) for k, cls in importer_classes().items())
     context = {
         "workspace": workspace,
         "section": "channels",
         "kinds": kinds,
-        "selected": kind or "wxr",
+        "selected": kind or (current.kind if current else "wxr"),
         "error": error,
+        "current": current,
+        "current_status": job_status(current) if current else None,
+        "jobs": recent_jobs(workspace=workspace),
     }
     return render(request, "imports/index.html", context, status=status)
