@@ -186,3 +186,189 @@ def test_through_the_engine_a_lost_answer_is_reconciled_not_resent(
     assert len(found) == 2 and delivery.remote_id.endswith(
         "/" + post_rkey(str(delivery.idempotency_key), 0)
     )
+
+
+# --- images and link cards -------------------------------------------------------------------
+
+
+def media_item(name: str, data: bytes, alt: str) -> Any:
+    from rapport.channels.records import MediaItem
+    from rapport.publish.media import check_image
+
+    image = check_image(name, data)
+    return MediaItem(
+        name=name,
+        content_type=image.content_type,
+        size=image.size,
+        width=image.width,
+        height=image.height,
+        alt=alt,
+        url="",
+        read=lambda: data,
+    )
+
+
+def blob_bytes(peer: Any, account: dict[str, Any], blob: Any) -> bytes:
+    client = peer.client(account["handle"])
+    cid = blob.ref.link if hasattr(blob.ref, "link") else str(blob.ref)
+    return bytes(client.com.atproto.sync.get_blob(params={"did": account["did"], "cid": cid}))
+
+
+def test_images_are_uploaded_as_blobs_and_embedded_with_their_alt_text(bluesky_peer, accounts):
+    from dataclasses import replace
+
+    from tests.publish.images import jpeg, png
+
+    loaf, shop = png(60, 40), jpeg(80, 60)
+    post = replace(
+        outbound("Fresh rye, and the shop"),
+        media=(
+            media_item("loaf.png", loaf, "A rye loaf"),
+            media_item("shop.jpg", shop, "The shop"),
+        ),
+    )
+    first = plugin(bluesky_peer, accounts["owner"]).publish(post)
+    again = plugin(bluesky_peer, accounts["owner"]).publish(post)  # a retry: nothing new
+    assert again.remote_id == first.remote_id
+    [record] = records(bluesky_peer, accounts["owner"])  # read back from the PDS
+    embed = record.value.embed
+    assert embed.py_type == "app.bsky.embed.images"
+    assert [i.alt for i in embed.images] == ["A rye loaf", "The shop"]
+    assert [(i.aspect_ratio.width, i.aspect_ratio.height) for i in embed.images] == [
+        (60, 40),
+        (80, 60),
+    ]
+    assert [i.image.mime_type for i in embed.images] == ["image/png", "image/jpeg"]
+    assert blob_bytes(bluesky_peer, accounts["owner"], embed.images[0].image) == loaf
+    assert blob_bytes(bluesky_peer, accounts["owner"], embed.images[1].image) == shop
+
+
+@pytest.fixture
+def shop_page() -> Any:
+    """A real HTTP server on 127.0.0.1 with a page carrying OpenGraph tags and a picture."""
+    from tests.peers.http import Answer, Replay
+    from tests.publish.images import png
+
+    picture = png(120, 63)
+    html = (
+        "<html><head><title>Rye | Shop</title>"
+        '<meta property="og:title" content="Our rye loaf">'
+        '<meta property="og:description" content="Baked every Sunday &amp; Wednesday.">'
+        '<meta property="og:image" content="/rye.png"></head><body>…</body></html>'
+    )
+    with Replay() as server:
+        server.route("GET", "/rye", lambda r: Answer(200, {"Content-Type": "text/html"}, html))
+        server.route(
+            "GET", "/rye.png", lambda r: Answer(200, {"Content-Type": "image/png"}, picture)
+        )
+        server.route("GET", "/broken", lambda r: Answer(500, {}, b"oops"))
+        server.picture = picture  # type: ignore[attr-defined]
+        yield server
+
+
+def _bluesky_channel(workspace: Any, peer: Any, owner: dict[str, Any]) -> Any:
+    from rapport.channels.services import add_channel
+
+    return add_channel(
+        workspace=workspace,
+        kind="bluesky",
+        name="Bluesky",
+        config={"handle": owner["handle"], "service": peer.pds},
+        secrets={"app_password": owner["app_password"]},
+    )
+
+
+def _compose_and_send(workspace: Any, channel: Any, body: str, **kwargs: Any) -> Any:
+    from datetime import UTC, datetime, timedelta
+
+    from rapport.publish.engine import run_delivery
+    from rapport.publish.services import compose_post
+
+    at = datetime.now(UTC) + timedelta(minutes=1)
+    post = compose_post(
+        workspace=workspace,
+        author=None,
+        title="",
+        body=body,
+        channel_ids=[channel.pk],
+        at=at,
+        **kwargs,
+    )
+    delivery = post.deliveries.get()
+    assert run_delivery(delivery.pk, now=at) == "sent"
+    delivery.refresh_from_db()
+    return delivery
+
+
+@pytest.mark.django_db
+def test_a_link_without_images_gets_a_card_read_through_the_guard(
+    workspace, bluesky_peer, accounts, shop_page, settings, tmp_path
+):
+    settings.RAPPORT_ALLOW_PRIVATE_WEBHOOKS = True  # the page is on 127.0.0.1
+    settings.MEDIA_ROOT = tmp_path
+    channel = _bluesky_channel(workspace, bluesky_peer, accounts["owner"])
+    link = f"{shop_page.url}/rye"
+    delivery = _compose_and_send(workspace, channel, f"New this week: {link}")
+    assert delivery.card["title"] == "Our rye loaf"
+    [record] = records(bluesky_peer, accounts["owner"])
+    external = record.value.embed.external
+    assert (external.uri, external.title) == (link, "Our rye loaf")
+    assert external.description == "Baked every Sunday & Wednesday."
+    assert blob_bytes(bluesky_peer, accounts["owner"], external.thumb) == shop_page.picture
+
+
+@pytest.mark.django_db
+def test_a_page_that_cannot_be_read_leaves_the_post_without_a_card(
+    workspace, bluesky_peer, accounts, shop_page, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    settings.RAPPORT_ALLOW_PRIVATE_WEBHOOKS = False  # the guard refuses 127.0.0.1
+    channel = _bluesky_channel(workspace, bluesky_peer, accounts["owner"])
+    delivery = _compose_and_send(workspace, channel, f"See {shop_page.url}/rye")
+    assert delivery.card == {}
+    assert not any(r.path == "/rye" for r in shop_page.requests)  # never fetched
+    settings.RAPPORT_ALLOW_PRIVATE_WEBHOOKS = True
+    delivery = _compose_and_send(workspace, channel, f"And {shop_page.url}/broken")
+    assert delivery.card == {}  # HTTP 500: no card, still sent
+    assert all(r.value.embed is None for r in records(bluesky_peer, accounts["owner"]))
+
+
+@pytest.mark.django_db
+def test_with_images_a_lost_answer_is_reconciled_and_posts_once(
+    workspace, bluesky_peer, accounts, monkeypatch, settings, tmp_path
+):
+    """Blobs are uploaded before the post exists; the retry after a lost answer must not post twice."""
+    from datetime import UTC, datetime, timedelta
+
+    from rapport.errors import TemporaryChannelError
+    from rapport.publish.engine import run_delivery
+    from rapport.publish.media import check_image
+    from rapport.publish.services import compose_post
+    from tests.publish.images import png
+
+    settings.MEDIA_ROOT = tmp_path
+    channel = _bluesky_channel(workspace, bluesky_peer, accounts["owner"])
+    at = datetime.now(UTC) + timedelta(minutes=1)
+    post = compose_post(
+        workspace=workspace,
+        author=None,
+        title="",
+        body="Sunday loaves",
+        channel_ids=[channel.pk],
+        at=at,
+        images=[check_image("loaf.png", png(50, 50), alt="Three loaves")],
+    )
+    delivery = post.deliveries.get()
+    real_create = BlueskyChannel._create_once
+
+    def created_then_lost(self: Any, repo: str, rkey: str, record: Any) -> Any:
+        real_create(self, repo, rkey, record)
+        raise TemporaryChannelError("the answer was lost")
+
+    monkeypatch.setattr(BlueskyChannel, "_create_once", created_then_lost)
+    assert run_delivery(delivery.pk, now=at) == "unconfirmed"
+    monkeypatch.setattr(BlueskyChannel, "_create_once", real_create)
+    delivery.refresh_from_db()
+    assert run_delivery(delivery.pk, now=delivery.due_at) == "sent"
+    [record] = records(bluesky_peer, accounts["owner"])
+    assert record.value.embed.images[0].alt == "Three loaves"
