@@ -191,23 +191,6 @@ def test_through_the_engine_a_lost_answer_is_reconciled_not_resent(
 # --- images and link cards -------------------------------------------------------------------
 
 
-def media_item(name: str, data: bytes, alt: str) -> Any:
-    from rapport.channels.records import MediaItem
-    from rapport.publish.media import check_image
-
-    image = check_image(name, data)
-    return MediaItem(
-        name=name,
-        content_type=image.content_type,
-        size=image.size,
-        width=image.width,
-        height=image.height,
-        alt=alt,
-        url="",
-        read=lambda: data,
-    )
-
-
 def blob_bytes(peer: Any, account: dict[str, Any], blob: Any) -> bytes:
     client = peer.client(account["handle"])
     cid = blob.ref.link if hasattr(blob.ref, "link") else str(blob.ref)
@@ -217,7 +200,7 @@ def blob_bytes(peer: Any, account: dict[str, Any], blob: Any) -> bytes:
 def test_images_are_uploaded_as_blobs_and_embedded_with_their_alt_text(bluesky_peer, accounts):
     from dataclasses import replace
 
-    from tests.publish.images import jpeg, png
+    from tests.publish.images import jpeg, media_item, png
 
     loaf, shop = png(60, 40), jpeg(80, 60)
     post = replace(

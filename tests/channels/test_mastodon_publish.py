@@ -333,7 +333,7 @@ def test_meets_the_publish_contract_against_mastodon_mock(mastodon_mock_server):
 # --- through the delivery engine -------------------------------------------------------------
 
 
-def compose(workspace: Any, base_url: str, body: str) -> Any:
+def compose(workspace: Any, base_url: str, body: str, **kwargs: Any) -> Any:
     from rapport.channels.services import add_channel
     from rapport.publish.services import compose_post
 
@@ -346,7 +346,13 @@ def compose(workspace: Any, base_url: str, body: str) -> Any:
     )
     at = datetime.now(UTC) + timedelta(minutes=1)
     post = compose_post(
-        workspace=workspace, author=None, title="", body=body, channel_ids=[channel.pk], at=at
+        workspace=workspace,
+        author=None,
+        title="",
+        body=body,
+        channel_ids=[channel.pk],
+        at=at,
+        **kwargs,
     )
     return post.deliveries.get(), at
 
@@ -387,3 +393,88 @@ def test_a_lost_answer_is_unconfirmed_then_reconciled_not_resent(
     delivery.refresh_from_db()
     [status] = own_statuses(mastodon_mock_server)
     assert delivery.remote_id == str(status["id"])
+
+
+# --- images (mastodon-mock implements POST /api/v2/media and stores the bytes) ----------------
+
+
+def _attachment_bytes(url: str) -> bytes:
+    return httpx.get(url, timeout=10).content
+
+
+def test_images_are_uploaded_with_their_alt_text_and_attached_to_the_status(mastodon_mock_server):
+    """mastodon-mock's ``POST /api/v2/media`` stores the file and its ``description`` (read in
+    its source: routers/media.py); it answers 200 at once, where real Mastodon may answer 202
+    and process the file later, which ``synchronous=True`` waits out."""
+    from tests.publish.images import jpeg, media_item, png
+
+    loaf, shop = png(60, 40), jpeg(80, 60)
+    post = dataclasses.replace(
+        outbound(),
+        media=(media_item("loaf.png", loaf, "A rye loaf"), media_item("shop.jpg", shop, "")),
+    )
+    first = plugin(mastodon_mock_server.base_url).publish(post)
+    again = plugin(mastodon_mock_server.base_url).publish(post)  # a retry: the key holds
+    assert again.remote_id == first.remote_id
+    [status] = own_statuses(mastodon_mock_server)
+    attachments = status["media_attachments"]
+    assert [a["description"] for a in attachments] == ["A rye loaf", None]
+    assert [_attachment_bytes(a["url"]) for a in attachments] == [loaf, shop]
+
+
+def test_in_a_thread_the_images_go_on_the_first_part(mastodon_mock_server):
+    from tests.publish.images import media_item, png
+
+    parts = ("Winter hours 1/2", "Closed Sundays 2/2")
+    post = dataclasses.replace(
+        outbound(" ".join(parts), parts=parts), media=(media_item("a.png", png(), "Our door"),)
+    )
+    plugin(mastodon_mock_server.base_url).publish(post)
+    statuses = sorted(own_statuses(mastodon_mock_server), key=lambda s: s["id"])
+    assert [len(s["media_attachments"]) for s in statuses] == [1, 0]
+    assert statuses[0]["media_attachments"][0]["description"] == "Our door"
+
+
+@pytest.mark.django_db
+def test_with_images_a_lost_answer_is_reconciled_and_posted_once(
+    workspace, mastodon_mock_server, monkeypatch, settings, tmp_path
+):
+    """The media is uploaded before the status exists; the retry must not post a second status."""
+    from rapport.publish.engine import run_delivery
+    from rapport.publish.media import check_image
+    from tests.publish.images import png
+
+    settings.MEDIA_ROOT = tmp_path
+    real_publish = mastodon_publish.publish
+
+    def answer_lost(channel: Any, post: Any) -> Any:
+        real_publish(channel, post)
+        raise requests.ConnectionError("the connection drops before the answer")
+
+    image = check_image("loaf.png", png(), alt="Three loaves")
+    delivery, at = compose(
+        workspace, mastodon_mock_server.base_url, "Sunday loaves", images=[image]
+    )
+    monkeypatch.setattr(mastodon_publish, "publish", answer_lost)
+    assert run_delivery(delivery.pk, now=at) == "unconfirmed"
+    monkeypatch.setattr(mastodon_publish, "publish", real_publish)
+    delivery.refresh_from_db()
+    assert run_delivery(delivery.pk, now=delivery.due_at) == "sent"
+    [status] = own_statuses(mastodon_mock_server)
+    assert status["media_attachments"][0]["description"] == "Three loaves"
+
+
+@pytest.mark.django_db
+def test_the_instances_own_size_limit_is_checked_at_compose(workspace, mastodon_mock_server):
+    """mastodon-mock reports image_size_limit 10,485,760 in /api/v2/instance; 11 MB is refused."""
+    from rapport.errors import ValidationError
+    from rapport.publish.media import check_image
+    from tests.publish.images import png
+
+    big = check_image("poster.png", png(1950, 1950, noise=True))
+    assert 10_485_760 < big.size < 16 * 1024 * 1024
+    with pytest.raises(
+        ValidationError,
+        match=r"'poster.png' is too large for Mastodon: .* at most 10,485,760 bytes",
+    ):
+        compose(workspace, mastodon_mock_server.base_url, "A poster", images=[big])

@@ -6,8 +6,12 @@ import io
 import os
 import struct
 import zlib
+from typing import Any
 
 from PIL import Image
+
+from rapport.channels.records import MediaItem
+from rapport.publish.media import check_image
 
 
 def png(width: int = 64, height: int = 48, *, noise: bool = False) -> bytes:
@@ -47,3 +51,17 @@ def bomb_png(width: int = 50_000, height: int = 50_000) -> bytes:
 
 
 HTML_AS_PNG = b"<!doctype html><html><body><script>alert(1)</script></body></html>"
+
+
+def media_item(name: str, data: bytes, alt: str) -> Any:
+    image = check_image(name, data)
+    return MediaItem(
+        name=name,
+        content_type=image.content_type,
+        size=image.size,
+        width=image.width,
+        height=image.height,
+        alt=alt,
+        url="",
+        read=lambda: data,
+    )

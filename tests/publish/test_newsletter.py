@@ -126,3 +126,37 @@ def test_smtp_down_is_unconfirmed_then_reconciled(workspace, letter, smtp):
 def test_needs_a_from_address(workspace):
     with pytest.raises(ValidationError, match="from_email"):
         add_channel(workspace=workspace, kind="newsletter", name="L", config={}, secrets={})
+
+
+def test_images_arrive_as_img_tags_with_the_newsletters_alt_text(
+    workspace, letter, smtp, client, settings, tmp_path
+):
+    """The mail read back from the SMTP server carries <img src=/m/... alt=...>; the URL serves it."""
+    from rapport.publish.media import check_image
+    from tests.publish.images import png
+
+    settings.MEDIA_ROOT = tmp_path
+    _, box = smtp
+    data = png(40, 30)
+    at = timezone.now() + timedelta(minutes=1)
+    post = compose_post(
+        workspace=workspace,
+        author=None,
+        title="New loaves",
+        body="Our **rye** is back.",
+        channel_ids=[letter.pk],
+        at=at,
+        images=[check_image("rye.png", data, alt="A rye loaf")],
+        alt_variants={letter.pk: {0: "A dark rye loaf, sliced & buttered"}},
+    )
+    assert run_delivery(post.deliveries.get().pk, now=at) == DeliveryStatus.SENT
+    mail = next(m for m in box if m["To"] == "ana@example.com")
+    html = next(p for p in mail.walk() if p.get_content_type() == "text/html")
+    html = html.get_payload(decode=True).decode()
+    image = post.images.get()
+    src = f"{settings.BASE_URL}/m/{image.token}.png"
+    assert f'<img src="{src}" alt="A dark rye loaf, sliced &amp; buttered"' in html
+    text = next(p for p in mail.walk() if p.get_content_type() == "text/plain")
+    assert f"[A dark rye loaf, sliced & buttered: {src}]" in text.get_payload(decode=True).decode()
+    served = client.get(src.removeprefix(settings.BASE_URL))
+    assert served["Content-Type"] == "image/png" and b"".join(served.streaming_content) == data
