@@ -32,7 +32,9 @@ def rapport_error(request: HttpRequest, exc: RapportError) -> HttpResponse:
 from rapport.inbox.api import router as items_router  # noqa: E402
 from rapport.people.api import router as people_router  # noqa: E402
 from rapport.publish.api import router as posts_router  # noqa: E402
+from rapport.publish.conversions_api import router as conversions_router  # noqa: E402
 
 api.add_router("/w/{slug}/items", items_router)
 api.add_router("/w/{slug}/posts", posts_router)
 api.add_router("/w/{slug}/people", people_router)
+api.add_router("/conversions", conversions_router)

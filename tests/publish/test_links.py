@@ -92,3 +92,38 @@ def test_unsigned_conversion_is_refused(client, link, workspace):
         == 422
     )
     assert not Conversion.objects.exists()
+
+
+def test_the_signature_is_checked_over_the_raw_bytes(client, link, workspace):
+    """Spacing and key order a JSON parser would normalise still verify: the bytes are signed."""
+    from rapport.publish.conversions import signature
+
+    raw = b'{ "id" : "order-9",\n  "workspace": "acme", "link": "%s" }' % link.code.encode()
+    signed = signature(workspace, raw)
+    r = client.post(
+        "/api/conversions", raw, content_type="application/json", HTTP_X_RAPPORT_SIGNATURE=signed
+    )
+    assert r.status_code == 201 and r.json() == {"id": "order-9", "created": True}
+    tampered = raw.replace(b"order-9", b"order-8")
+    r = client.post(
+        "/api/conversions",
+        tampered,
+        content_type="application/json",
+        HTTP_X_RAPPORT_SIGNATURE=signed,
+    )
+    assert r.status_code == 403 and "X-Rapport-Signature" in r.json()["detail"]
+    too_big = b'{"workspace": "acme", "pad": "' + b"x" * 10_000 + b'"}'
+    assert (
+        client.post("/api/conversions", too_big, content_type="application/json").status_code == 413
+    )
+    assert client.get("/api/conversions").status_code == 405
+
+
+def test_conversions_are_in_the_openapi_description(client, db):
+    schema = client.get("/api/openapi.json").json()
+    operation = schema["paths"]["/api/conversions"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert {"workspace", "id"} <= set(body["required"]) and "link" in body["properties"]
+    assert any(p["name"] == "X-Rapport-Signature" for p in operation["parameters"])
+    assert {"201", "200", "403", "404", "422"} <= set(operation["responses"])
+    assert not operation.get("security")  # no token: the signature authenticates

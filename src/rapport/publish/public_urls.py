@@ -7,6 +7,4 @@ urlpatterns = [
     path("u/<str:token>", public_views.unsubscribe_view, name="publish_unsubscribe"),
     path("l/<str:code>", public_views.tracked_link, name="publish_link"),
     path("m/<str:name>", public_views.post_image, name="publish_image"),
-    # Outside ninja on purpose: authenticated by the body's signature, not a user token.
-    path("api/conversions", public_views.conversion, name="publish_conversion"),
 ]

@@ -1,4 +1,7 @@
-"""Public endpoints, no sign-in: the workspace feed, tracked-link redirects, conversions."""
+"""Public endpoints, no sign-in: the workspace feed, tracked-link redirects, post images.
+
+(Conversion reports are a ninja route: ``publish/conversions_api.py``.)
+"""
 
 from __future__ import annotations
 
@@ -10,18 +13,16 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseRedirect,
-    JsonResponse,
 )
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from rapport.accounts.models import Workspace
-from rapport.errors import NotFound, PermissionDenied, RapportError
-from rapport.publish.conversions import SIGNATURE_HEADER, record_conversion
+from rapport.errors import NotFound
 from rapport.publish.feed import build_feed
 from rapport.publish.links import record_click
 
@@ -49,29 +50,6 @@ def with_code(url: str, code: str) -> str:
     parts = urlsplit(url)
     query = urlencode([*parse_qsl(parts.query, keep_blank_values=True), ("rpt", code)])
     return urlunsplit(parts._replace(query=query))
-
-
-@csrf_exempt
-@require_POST
-def conversion(request: HttpRequest) -> HttpResponse:
-    """``POST /api/conversions``: signed JSON from a shop or form (no session, no CSRF)."""
-    if len(request.body) > 10_000:
-        return JsonResponse({"detail": "payload too large"}, status=413)
-    try:
-        recorded = record_conversion(
-            body=request.body,
-            signed=request.headers.get(SIGNATURE_HEADER, ""),
-            day=timezone.localdate(),
-        )
-    except RapportError as exc:
-        status = (
-            404 if isinstance(exc, NotFound) else 403 if isinstance(exc, PermissionDenied) else 422
-        )
-        return JsonResponse({"detail": str(exc)}, status=status)
-    return JsonResponse(
-        {"id": recorded.conversion.external_id, "created": recorded.created},
-        status=201 if recorded.created else 200,
-    )
 
 
 @require_GET
