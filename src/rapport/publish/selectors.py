@@ -131,7 +131,8 @@ def preview(
         alts = [(override.get(i) or "").strip() or im.alt for i, im in enumerate(images)]
         try:
             parts, error = variant_for(channel, text)[1], ""
-            media.check_for_channel(channel, images, alts, media.limits_for(channel))
+            if images:
+                media.check_for_channel(channel, images, alts, media.limits_for(channel))
         except ValidationError as exc:
             parts, error = [], str(exc)
         out.append(

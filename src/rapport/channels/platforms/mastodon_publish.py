@@ -122,7 +122,8 @@ def read_media_limits(
             max_alt=int(media.get("description_limit") or default.max_alt or 0) or None,
         )
     except (httpx.HTTPError, ValueError, TypeError, AttributeError):
-        return default  # not cached: the next compose asks again
+        cache.set(key, default, 60)  # unreachable: the defaults, asked again in a minute
+        return default
     cache.set(key, limits, 3600)
     return limits
 
