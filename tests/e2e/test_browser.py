@@ -8,6 +8,8 @@ set ``window.__pwned`` or open a dialog, and the test fails if either happens.
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -125,12 +127,69 @@ def sign_in(page: Any, base: str) -> None:
     page.wait_for_url("**/w/acme/inbox/")
 
 
-def import_wxr(page: Any, base: str, path: Path) -> None:
-    """Upload ``path`` through the import page, as the owner would."""
+@pytest.fixture
+def worker() -> Iterator[threading.Event]:
+    """A real huey worker (a thread taking tasks from the data directory's queue).
+
+    It takes a task only while the returned event is set, so the test can see
+    the job page waiting for it, then watch the page follow the job to its end
+    by polling, without a reload.
+    """
+    from django.conf import settings
+    from django.db import connections
+
+    huey = settings.HUEY
+    huey.immediate = False  # the autouse fixture puts it back
+    huey.flush()
+    go, stop = threading.Event(), threading.Event()
+
+    def work() -> None:
+        while not stop.is_set():
+            if not go.wait(0.1):
+                continue
+            task = huey.dequeue()
+            if task is None:
+                time.sleep(0.05)
+                continue
+            try:
+                huey.execute(task)
+            finally:
+                connections.close_all()
+
+    thread = threading.Thread(target=work, name="e2e-worker", daemon=True)
+    thread.start()
+    yield go
+    stop.set()
+    thread.join(10)
+
+
+def import_wxr(page: Any, base: str, path: Path, worker: threading.Event, summary: str) -> None:
+    """Upload ``path`` through the import page, as the owner would, and watch the job."""
+    from rapport.inbox.models import Item
+
+    worker.clear()
     page.goto(base + "/w/acme/import/")
     page.select_option("select[name=kind]", "wxr")
     page.set_input_files("input[name=file]", str(path))
     page.get_by_role("button", name="Import").click()
+    page.wait_for_url("**/w/acme/import/jobs/*/")
+    panel = page.locator("#import-job")
+    assert panel.get_attribute("data-state") == "queued"
+    assert panel.get_by_text("Waiting for a worker…").is_visible()
+    worker.set()  # the page polls and follows the job to its end
+    page.locator('#import-job[data-state="done"]').wait_for()
+    assert panel.locator('[data-field="summary"]').inner_text().startswith(summary)
+    assert panel.locator("progress").get_attribute("value") == "100"
+    job_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+    assert page.locator(f"#import-{job_id} .outcome").inner_text().startswith(summary)
+    shot(page, f"import-{path.stem}")
+    assert_no_script_ran(page)
+    # the job labels what it brought in right after it says done; wait for that
+    for _ in range(100):
+        if not Item.objects.filter(workspace__slug="acme", is_own=False, label="").exists():
+            break
+        time.sleep(0.05)
+    page.get_by_role("link", name="Open the inbox").click()
     page.wait_for_url("**/w/acme/inbox/")
 
 
@@ -141,7 +200,7 @@ def item_id(source_id: str) -> int:
 
 
 def test_owner_imports_triages_corrects_and_replies_in_a_real_browser(
-    live_server: Any, page: Any, desk: dict[str, Any], tmp_path: Path
+    live_server: Any, page: Any, desk: dict[str, Any], tmp_path: Path, worker: threading.Event
 ) -> None:
     from rapport.inbox.models import Item
 
@@ -150,8 +209,8 @@ def test_owner_imports_triages_corrects_and_replies_in_a_real_browser(
     hostile.write_text(HOSTILE_WXR, encoding="utf-8")
 
     sign_in(page, base)
-    import_wxr(page, base, FIXTURES / "blog.xml")
-    import_wxr(page, base, hostile)
+    import_wxr(page, base, FIXTURES / "blog.xml", worker, "Imported 8 comments and 3 posts")
+    import_wxr(page, base, hostile, worker, "Imported 1 comment and 1 post")
 
     # The triaged inbox: questions first, each with how long it has waited.
     page.get_by_role("heading", name="Needs reply").wait_for()
