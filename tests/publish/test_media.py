@@ -221,3 +221,21 @@ def test_the_engine_hands_the_channel_its_images_with_their_alt_text(workspace, 
         20,
     )
     assert item.read() == image.data and item.url.endswith(".png")
+
+
+def test_the_atom_feed_entry_shows_the_images_with_alt_text(
+    workspace, feed_channel, client, settings
+):
+    import feedparser
+
+    from rapport.publish.engine import run_delivery
+
+    image = check_image("loaf.png", png(30, 20), alt="A rye loaf")
+    post = compose(workspace, [feed_channel], [image])
+    delivery = post.deliveries.get()
+    assert run_delivery(delivery.pk, now=delivery.due_at) == "sent"
+    feed = feedparser.parse(client.get("/feeds/acme.atom").content)
+    [entry] = feed.entries
+    content = entry.content[0].value
+    token = post.images.get().token
+    assert 'alt="A rye loaf"' in content and f'src="{settings.BASE_URL}/m/{token}.png"' in content
