@@ -291,3 +291,47 @@ def test_owner_imports_triages_corrects_and_replies_in_a_real_browser(
     page.get_by_text("people wrote in this period").wait_for()
     shot(page, "report")
     assert_no_script_ran(page)
+
+
+def test_import_page_shows_live_progress_of_a_big_archive(
+    live_server: Any, page: Any, desk: dict[str, Any], tmp_path: Path, worker: threading.Event
+) -> None:
+    """While the worker is inside the import's transaction, the page's bar and counts move."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    try:
+        from import_wxr import generate
+    finally:
+        sys.path.pop(0)
+    archive = tmp_path / "big-blog.xml"
+    generate(archive, 60_000)
+
+    sign_in(page, live_server.url)
+    worker.set()
+    page.goto(live_server.url + "/w/acme/import/")
+    page.set_input_files("input[name=file]", str(archive))
+    page.get_by_role("button", name="Import").click()
+    page.wait_for_url("**/w/acme/import/jobs/*/")
+    page.wait_for_function(
+        """() => {
+          const panel = document.getElementById("import-job");
+          const comments = panel.querySelector('[data-field="comments"]');
+          return panel.dataset.state === "running" && Number(comments.textContent) > 0;
+        }""",
+        timeout=60_000,
+    )
+    panel = page.locator("#import-job")
+    value = int(panel.locator("progress").get_attribute("value") or 0)
+    comments = int(panel.locator('[data-field="comments"]').inner_text())
+    assert 0 < value < 100 and 0 < comments < 60_000, (value, comments)
+    assert panel.get_by_text("Importing…").is_visible()
+    job_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+    page.locator(f"#import-{job_id} .outcome", has_text="Importing…").wait_for()
+    assert " of " in panel.locator('[data-field="bytes"]').inner_text()
+    shot(page, "import-running")
+    page.locator('#import-job[data-state="done"]').wait_for(timeout=120_000)
+    assert panel.locator('[data-field="summary"]').inner_text().startswith(
+        "Imported 60000 comments and 60 posts"
+    )
+    assert_no_script_ran(page)

@@ -13,6 +13,7 @@ import contextlib
 import os
 import re
 import secrets
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -106,7 +107,10 @@ def _start(request: HttpRequest, workspace: Workspace, kind: str, upload: Any) -
     """
     upload.file.flush()
     stored = import_jobs.upload_dir() / f"import-{secrets.token_hex(8)}{_suffix(upload.name)}"
-    os.link(upload.temporary_file_path(), stored)
+    try:
+        os.link(upload.temporary_file_path(), stored)  # no copy: the same file, a second name
+    except OSError:
+        shutil.copyfile(upload.temporary_file_path(), stored)  # a file system without links
     try:
         if _already_running(workspace, kind, stored):
             raise ImportBusy(busy_message(workspace))

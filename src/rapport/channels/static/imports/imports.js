@@ -57,11 +57,15 @@
       if (response.ok) {
         const status = await response.json();
         render(status);
-        if (status.finished) {
-          const row = document.getElementById(`import-${status.id}`);
-          if (row) row.querySelector(".outcome").textContent = status.summary || `Failed: ${status.error}`;
-          return;
+        const row = document.getElementById(`import-${status.id}`);
+        if (row) {
+          const outcome = row.querySelector(".outcome");
+          outcome.className = `outcome ${status.state}`;
+          if (status.state === "done") outcome.textContent = status.summary;
+          else if (status.state === "failed") outcome.textContent = `Failed: ${status.error}`;
+          else outcome.textContent = labels[status.state] || status.state;
         }
+        if (status.finished) return;
       }
     } catch (error) {
       // the server may be restarting; keep asking
