@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
@@ -27,6 +29,13 @@ def rapport_error(request: HttpRequest, exc: RapportError) -> HttpResponse:
     if isinstance(exc, ValidationError) and exc.field:
         body["field"] = exc.field
     return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1_000_000
+    detail = f"the request is larger than {limit:.0f} MB; send large images with the CLI or the web"
+    return api.create_response(request, {"detail": detail}, status=413)
 
 
 from rapport.inbox.api import router as items_router  # noqa: E402

@@ -142,6 +142,16 @@ def test_the_htmx_preview_shows_images_alt_text_errors_and_warnings(login_as, bl
     assert "is not an image Rapport can read" in bad and "<html" not in bad.lower()
 
 
+def test_the_preview_names_the_link_a_bluesky_card_will_be_read_from(login_as, bluesky):
+    client = login_as("owner")
+    preview = client.post(
+        "/w/acme/publish/compose/",
+        form([bluesky], action="preview", body="New: https://shop.example/rye."),
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "Link card from https://shop.example/rye" in preview
+
+
 # --- API --------------------------------------------------------------------------------------
 
 
@@ -202,6 +212,15 @@ def test_the_api_refuses_five_images_for_bluesky(client, api_as, bluesky):
         client, api_as("editor"), {"body": "x", "channels": [bluesky.pk], "images": [image] * 5}
     )
     assert r.status_code == 422 and "Sky takes at most 4 images" in r.json()["detail"]
+
+
+def test_an_api_request_over_the_body_limit_is_413_with_what_to_do(client, api_as, feed_channel):
+    image = {"filename": "a.png", "data": base64.b64encode(b"x" * 6_000_000).decode()}
+    r = api_post(
+        client, api_as("editor"), {"body": "x", "channels": [feed_channel.pk], "images": [image]}
+    )
+    assert r.status_code == 413 and "larger than 5 MB" in r.json()["detail"]
+    assert not Post.objects.exists()
 
 
 # --- CLI --------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from rapport.channels.models import Channel
 from rapport.channels.registry import channel_classes
 from rapport.errors import NotFound, ValidationError
 from rapport.publish import media
+from rapport.publish.cards import first_link
 from rapport.publish.media import ImageUpload
 from rapport.publish.models import Conversion, Delivery, DeliveryStatus, Link, Post, PostStatus
 from rapport.publish.render import length, render
@@ -100,6 +101,7 @@ class VariantPreview:
     error: str
     images: list[tuple[str, str]] = field(default_factory=list)  # (name, alt) on this channel
     warnings: list[str] = field(default_factory=list)
+    card_link: str = ""  # the link whose card is read when the post is scheduled
 
     @property
     def fits(self) -> bool:
@@ -146,6 +148,9 @@ def preview(
                 error,
                 images=[(im.name, alt) for im, alt in zip(images, alts, strict=True)],
                 warnings=media.warnings_for(images, alts, channel),
+                card_link=""
+                if images or not getattr(cls, "link_cards", False)
+                else first_link(text),
             )
         )
     return out

@@ -192,10 +192,11 @@ def _compose(
         }
     rendered = render(body, link_map=link_map)
     Post.objects.filter(pk=post.pk).update(text=rendered.text)
-    stored = media.store_images(post, images)
+    fitted = {c.pk: variant_for(c, variants.get(c.pk) or rendered.text) for c in channels}
+    stored = media.store_images(post, images)  # last: nothing below refuses the post
     deliveries = []
     for channel in channels:
-        text, parts = variant_for(channel, variants.get(channel.pk) or rendered.text)
+        text, parts = fitted[channel.pk]
         alts = prepared.alts.get(channel.pk, [])
         card = dict(prepared.cards.get(channel.pk) or {})
         if card:
