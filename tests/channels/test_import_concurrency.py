@@ -130,7 +130,7 @@ def test_two_queued_jobs_of_one_archive_claimed_at_once(workspace, settings, tmp
         thread.join(60)
     assert errors == []
     outcomes = sorted(
-        (job.state, job.items_created, job.error[:len(BUSY)])
+        (job.state, job.items_created, job.error[: len(BUSY)])
         for job in ImportJob.objects.order_by("pk")
     )
     assert outcomes in (
@@ -213,7 +213,16 @@ def test_two_cli_processes_importing_one_archive(workspace, tmp_path, cli_env):
         pytest.skip("needs a database file that another process can open")
     archive = tmp_path / "big.xml"
     _big_wxr(archive, 30_000)
-    rapport = [sys.executable, "-m", "rapport", "import", "wxr", str(archive), "--workspace", "acme"]
+    rapport = [
+        sys.executable,
+        "-m",
+        "rapport",
+        "import",
+        "wxr",
+        str(archive),
+        "--workspace",
+        "acme",
+    ]
     first = subprocess.Popen(
         [*rapport, "--no-triage"], env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
@@ -238,3 +247,53 @@ def test_two_cli_processes_importing_one_archive(workspace, tmp_path, cli_env):
     assert "comments:        30000 new" in out.decode()
     assert Item.objects.filter(workspace=workspace).count() == 30_000
     assert ImportJob.objects.filter(via="cli", state="done").count() == 1 + (not still_running)
+
+
+OTHER_BLOG = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+  xmlns:wp="http://wordpress.org/export/1.2/">
+<channel><title>Other blog</title><link>https://other.example</link>
+<wp:base_site_url>https://other.example</wp:base_site_url>
+<item><title>Hello</title><link>https://other.example/hello/</link>
+  <wp:post_id>1</wp:post_id><wp:post_type>post</wp:post_type><wp:status>publish</wp:status>
+  <wp:post_date_gmt>2024-03-05 09:00:00</wp:post_date_gmt>
+  <wp:comment><wp:comment_id>1</wp:comment_id>
+    <wp:comment_author>Zed</wp:comment_author>
+    <wp:comment_author_email>zed@other.example</wp:comment_author_email>
+    <wp:comment_date_gmt>2024-03-05 10:00:00</wp:comment_date_gmt>
+    <wp:comment_content>Do you ship to Norway?</wp:comment_content>
+    <wp:comment_approved>1</wp:comment_approved><wp:comment_parent>0</wp:comment_parent>
+  </wp:comment></item>
+</channel></rss>
+"""
+
+
+def test_upload_of_another_archive_while_an_import_runs(workspace, client, settings, tmp_path):
+    """PostgreSQL imports it beside the running one; SQLite, whose one write lock the
+    running import holds, says so clearly instead of failing with "database is locked"."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from rapport.accounts.services import create_user
+
+    settings.DATA_DIR = tmp_path
+    owner, _ = create_user(email="o@example.com", workspace=workspace, role="owner")
+    client.force_login(owner)
+    upload = SimpleUploadedFile("other.xml", OTHER_BLOG.encode())
+    with HeldImport(_cli_job(workspace)):
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA busy_timeout = 300")  # not the 20 s of real life
+        response = client.post(
+            reverse("imports:index", args=["acme"]), {"kind": "wxr", "file": upload}
+        )
+        if connection.vendor == "sqlite":
+            assert response.status_code == 409
+            assert "The database is busy with another import" in response.content.decode()
+            assert ImportJob.objects.count() == 1  # only the running one
+        else:
+            assert response.status_code == 302
+            other = ImportJob.objects.get(file_name="other.xml")
+            assert other.state == "done" and other.items_created == 1
+    assert list((tmp_path / "uploads").iterdir()) == []
+    assert Item.objects.filter(source="wxr:blog.acme-bakery.example").count() == 8

@@ -94,7 +94,9 @@ def test_worker_start_up_settles_jobs_its_predecessor_left(workspace):
 
 @pytest.mark.django_db
 def test_finished_and_live_jobs_are_left_alone(workspace):
-    done = ImportJob.objects.create(workspace=workspace, kind="wxr", file_name="a.xml", state="done")
+    done = ImportJob.objects.create(
+        workspace=workspace, kind="wxr", file_name="a.xml", state="done"
+    )
     live = _running(workspace, import_progress.runner_id())  # this very process
     assert reap_interrupted() == 0
     assert ImportJob.objects.get(pk=done.pk).state == "done"

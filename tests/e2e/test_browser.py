@@ -331,7 +331,9 @@ def test_import_page_shows_live_progress_of_a_big_archive(
     assert " of " in panel.locator('[data-field="bytes"]').inner_text()
     shot(page, "import-running")
     page.locator('#import-job[data-state="done"]').wait_for(timeout=120_000)
-    assert panel.locator('[data-field="summary"]').inner_text().startswith(
-        "Imported 60000 comments and 60 posts"
+    assert (
+        panel.locator('[data-field="summary"]')
+        .inner_text()
+        .startswith("Imported 60000 comments and 60 posts")
     )
     assert_no_script_ran(page)

@@ -56,6 +56,7 @@ MISSING_UPLOAD = (
     "the uploaded file is not in this worker's data directory (at scale, web and worker "
     "processes must share DATA_DIR/uploads); nothing was written — upload it again"
 )
+WAITING = "Waiting for another import to finish (SQLite writes one at a time)…"
 UNEXPECTED = "the import failed unexpectedly; nothing was written (the server log has the details)"
 T = TypeVar("T")
 
@@ -69,16 +70,21 @@ def upload_dir() -> Path:
 def start_upload(
     *, workspace: Workspace, user: User, kind: str, file_name: str, stored: Path
 ) -> ImportJob:
-    """Queue an import of ``stored`` (a file in ``upload_dir()``, which the job now owns)."""
-    job = ImportJob.objects.create(
-        workspace=workspace,
-        kind=kind,
-        file_name=file_name[:255],
-        size=stored.stat().st_size,
-        upload=stored.name,
-        started_by=user,
-        via="web",
-    )
+    """Queue an import of ``stored`` (a file in ``upload_dir()``, which the job now owns).
+
+    On SQLite, while another import holds the write lock, the row waits for it
+    up to the busy timeout, then ``ImportBusy`` says so.
+    """
+    with _locked_is_busy():
+        job = ImportJob.objects.create(
+            workspace=workspace,
+            kind=kind,
+            file_name=file_name[:255],
+            size=stored.stat().st_size,
+            upload=stored.name,
+            started_by=user,
+            via="web",
+        )
     job_id = job.pk
     transaction.on_commit(lambda: _enqueue(job_id))
     return job
@@ -158,6 +164,9 @@ def run_job(
         log.exception("import job %s failed", job.pk)
         _fail(job, UNEXPECTED)
         raise
+    except BaseException:  # Ctrl-C in the CLI, a worker told to exit: rolled back
+        _fail(job, INTERRUPTED)
+        raise
     finally:
         _clean_up(job)
     if triage and summary.items_created:
@@ -191,7 +200,7 @@ def _claim(job: ImportJob, source: str) -> bool:
                 return False
             return job.state == ImportState.RUNNING
 
-    return _patiently(claim)
+    return _patiently(claim, waiting=lambda: import_progress.write(job.pk, {"note": WAITING}))
 
 
 def _import(
@@ -237,12 +246,20 @@ def _record_done(job: ImportJob, summary: ImportSummary) -> None:
 
 
 def _fail(job: ImportJob, message: str) -> ImportJob:
-    job.state, job.error, job.finished_at = ImportState.FAILED, message, timezone.now()
-    _patiently(
-        lambda: ImportJob.objects.filter(pk=job.pk).update(
-            state=job.state, error=job.error, finished_at=job.finished_at
+    """Record a failure, unless the job's outcome already committed as done (an
+    error after the commit, in a progress display say, changes nothing written)."""
+    finished_at = timezone.now()
+    updated = _patiently(
+        lambda: (
+            ImportJob.objects.filter(pk=job.pk)
+            .exclude(state=ImportState.DONE)
+            .update(state=ImportState.FAILED, error=message, finished_at=finished_at)
         )
     )
+    if updated:
+        job.state, job.error, job.finished_at = ImportState.FAILED, message, finished_at
+    else:
+        job.refresh_from_db()
     return job
 
 
@@ -303,11 +320,14 @@ def reap_interrupted(*, workspace: Workspace | None = None) -> int:
     return reaped
 
 
-def _patiently(write: Callable[[], T], *, attempts: int = 30) -> T:
+def _patiently(
+    write: Callable[[], T], *, attempts: int = 30, waiting: Callable[[], None] | None = None
+) -> T:
     """Run a short write, waiting out SQLite's lock while another import holds it.
 
     Each attempt already waits the busy timeout (20 s), so 30 attempts outlast
     a 1,000,000-comment import; PostgreSQL never raises "locked" here.
+    ``waiting()`` is called once, when the first attempt has had to give up.
     """
     for attempt in range(attempts):
         try:
@@ -315,6 +335,8 @@ def _patiently(write: Callable[[], T], *, attempts: int = 30) -> T:
         except OperationalError as exc:
             if "locked" not in str(exc) or attempt == attempts - 1:
                 raise
+            if attempt == 0 and waiting is not None:
+                waiting()
             time.sleep(0.5)
     raise AssertionError("unreachable")
 

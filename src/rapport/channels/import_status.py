@@ -41,7 +41,10 @@ def job_status(job: ImportJob) -> dict[str, Any]:
         "skipped_reasons": sorted(job.skipped_reasons.items(), key=lambda kv: -kv[1]),
         "summary": job.summary,
         "error": job.error,
+        "note": "",
     }
+    if job.state == ImportState.QUEUED:
+        status["note"] = (import_progress.read(job.pk) or {}).get("note", "")
     if job.state == ImportState.DONE:
         status["bytes_read"] = status["bytes_total"]
     elif job.state == ImportState.RUNNING:

@@ -28,7 +28,7 @@
 
   const render = (status) => {
     panel.dataset.state = status.state;
-    field("state-label").textContent = labels[status.state] || status.state;
+    field("state-label").textContent = status.note || labels[status.state] || status.state;
     if (status.percent === null) bar.removeAttribute("value");
     else bar.value = status.percent;
     field("bytes").textContent = status.bytes_total
