@@ -297,3 +297,44 @@ def test_upload_of_another_archive_while_an_import_runs(workspace, client, setti
             assert other.state == "done" and other.items_created == 1
     assert list((tmp_path / "uploads").iterdir()) == []
     assert Item.objects.filter(source="wxr:blog.acme-bakery.example").count() == 8
+
+
+def test_queued_job_on_sqlite_waits_for_the_running_import_then_runs(workspace, settings, tmp_path):
+    """SQLite: the worker's claim needs the write lock the running import holds; the job
+    stays queued, says it is waiting, and runs when the lock is free."""
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL runs imports of different archives side by side")
+    from rapport.channels import import_progress
+    from rapport.channels.import_jobs import WAITING
+    from rapport.channels.import_status import job_status
+
+    settings.DATA_DIR = tmp_path
+    (tmp_path / "uploads").mkdir()
+    (tmp_path / "uploads" / "other.xml").write_text(OTHER_BLOG)
+    job = ImportJob.objects.create(
+        workspace=workspace, kind="wxr", file_name="other.xml", upload="other.xml"
+    )
+    finished = threading.Event()
+
+    def worker() -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA busy_timeout = 200")
+            run_job(job_id=job.pk, triage=False)
+        finally:
+            connections.close_all()
+            finished.set()
+
+    with HeldImport(_cli_job(workspace)):
+        thread = threading.Thread(target=worker)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while (import_progress.read(job.pk) or {}).get("note") != WAITING:
+            assert time.monotonic() < deadline, "the job never said it was waiting"
+            time.sleep(0.05)
+        assert job_status(ImportJob.objects.get(pk=job.pk))["note"] == WAITING
+        assert not finished.is_set()
+    thread.join(30)
+    job.refresh_from_db()
+    assert (job.state, job.items_created) == ("done", 1)
+    assert import_progress.read(job.pk) is None
