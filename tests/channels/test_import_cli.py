@@ -78,3 +78,38 @@ def test_missing_path_exits_2(workspace):
 def test_unknown_format_exits_2():
     result = _run("myspace", "x.xml", "--workspace", "acme")
     assert result.exit_code == 2
+
+
+@pytest.mark.django_db
+def test_cli_import_is_an_import_job_listed_on_the_page(workspace):
+    from rapport.channels.models import ImportJob
+
+    _run("wxr", str(FIXTURES / "blog.xml"), "--workspace", workspace.slug, "--no-triage")
+    _run("wxr", str(FIXTURES / "truncated.xml"), "--workspace", workspace.slug)
+    done, failed = ImportJob.objects.order_by("pk")
+    assert (done.via, done.file_name, done.state, done.items_created) == (
+        "cli",
+        "blog.xml",
+        "done",
+        8,
+    )
+    assert done.upload == "" and (FIXTURES / "blog.xml").exists()  # the user's file is kept
+    assert failed.state == "failed" and failed.error.startswith("truncated.xml, line")
+
+
+@pytest.mark.django_db
+def test_archive_being_imported_elsewhere_exits_1_with_the_reason(workspace):
+    from django.utils import timezone
+
+    from rapport.channels import import_progress
+    from rapport.channels.models import ImportJob
+
+    running = ImportJob.objects.create(
+        workspace=workspace, kind="wxr", file_name="blog.xml", state="running", via="web",
+        source="wxr:blog.acme-bakery.example", runner=import_progress.runner_id(),
+        started_at=timezone.now(),
+    )  # fmt: skip
+    result = _run("wxr", str(FIXTURES / "blog.xml"), "--workspace", workspace.slug)
+    assert result.exit_code == 1
+    assert "an import of this archive into Acme Bakery is already running" in result.output
+    assert not Item.objects.exists() and ImportJob.objects.get() == running

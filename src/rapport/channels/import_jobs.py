@@ -109,7 +109,7 @@ def start_cli(*, workspace: Workspace, kind: str, path: Path) -> ImportJob:
         return ImportJob.objects.create(
             workspace=workspace,
             kind=kind,
-            file_name=str(path)[:255],
+            file_name=path.name[:255],  # the server's folders are nobody's business on the page
             size=_size(path),
             via="cli",
         )
@@ -186,8 +186,8 @@ def _claim(job: ImportJob, source: str) -> bool:
         with transaction.atomic():
             if running_import_of(workspace=job.workspace, source=source) is not None:
                 job.state, job.error = ImportState.FAILED, busy_message(job.workspace)
-                job.finished_at = timezone.now()
-                fields = ["state", "error", "finished_at"]
+                job.source, job.finished_at = source, timezone.now()
+                fields = ["state", "source", "error", "finished_at"]
             else:
                 job.state, job.source = ImportState.RUNNING, source
                 job.runner, job.started_at = import_progress.runner_id(), timezone.now()
@@ -266,8 +266,7 @@ def _fail(job: ImportJob, message: str) -> ImportJob:
 def _message(job: ImportJob, exc: Exception) -> str:
     """The error for the user, naming the file as they know it (not our stored copy)."""
     if isinstance(exc, ImportFormatError):
-        name = Path(job.file_name).name if job.via == "web" else job.file_name
-        where = f"{name}, line {exc.line}" if exc.line else name
+        where = f"{job.file_name}, line {exc.line}" if exc.line else job.file_name
         return f"{where}: {exc.reason}"
     return str(exc)
 
