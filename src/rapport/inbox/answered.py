@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import OuterRef, Subquery
+from django.db import connection
+from django.db.models import Min, Q
 
 from rapport.accounts.models import Workspace
+from rapport.inbox.bulk import FastInsert
 from rapport.inbox.models import Item, ItemState
 
 CHUNK = 500
@@ -21,14 +23,20 @@ CHUNK = 500
 def mark_answered_by_own_replies(
     *, workspace: Workspace, source: str, reply_source_ids: Iterable[str]
 ) -> int:
-    """Mark the parents of these own replies answered; return how many changed."""
-    first_own_reply = (
-        Item.objects.filter(parent=OuterRef("pk"), is_own=True)
-        .order_by("created_at")
-        .values("created_at")[:1]
+    """Mark the parents of these own replies answered; return how many changed.
+
+    The answer time is the owner's first reply, which may be older than these
+    (an earlier import). One read and one ``executemany`` per chunk: an archive
+    with tens of thousands of answered threads must not cost a query per thread.
+    """
+    ids = list(reply_source_ids)
+    table = connection.ops.quote_name(Item._meta.db_table)
+    adapt = FastInsert.adapter(Item._meta.get_field("answered_at")) or (lambda v: v)
+    sql = (
+        f"UPDATE {table} SET state = %s, answered_at = %s, response_seconds = %s "
+        "WHERE id = %s AND state = %s"
     )
     changed = 0
-    ids = list(reply_source_ids)
     for start in range(0, len(ids), CHUNK):
         parent_ids = Item.objects.filter(
             workspace=workspace,
@@ -36,16 +44,17 @@ def mark_answered_by_own_replies(
             source_id__in=ids[start : start + CHUNK],
             parent__isnull=False,
         ).values("parent_id")
-        targets = list(
+        targets = (
             Item.objects.filter(pk__in=parent_ids, state=ItemState.OPEN, is_own=False)
-            .annotate(first_reply_at=Subquery(first_own_reply))
-            .only("pk", "created_at", "state", "answered_at", "response_seconds")
+            .annotate(first_reply_at=Min("children__created_at", filter=Q(children__is_own=True)))
+            .values_list("pk", "created_at", "first_reply_at")
         )
-        for item in targets:
-            item.state = ItemState.ANSWERED
-            item.answered_at = item.first_reply_at  # type: ignore[attr-defined]
-            seconds = (item.answered_at - item.created_at).total_seconds()
-            item.response_seconds = max(0, int(seconds))
-        Item.objects.bulk_update(targets, ["state", "answered_at", "response_seconds"])
-        changed += len(targets)
+        params = []
+        for pk, created_at, answered_at in targets:
+            seconds = max(0, int((answered_at - created_at).total_seconds()))
+            params.append((ItemState.ANSWERED, adapt(answered_at), seconds, pk, ItemState.OPEN))
+        if params:
+            with connection.cursor() as cursor:
+                cursor.executemany(sql, params)
+        changed += len(params)
     return changed

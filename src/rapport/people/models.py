@@ -16,7 +16,10 @@ class PersonRole(models.TextChoices):
 
 
 class Person(models.Model):
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="people")
+    # no index of its own: ``person_recent`` leads with the workspace
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="people", db_index=False
+    )
     display_name = models.CharField(max_length=200)
     roles = models.JSONField(default=list, blank=True)
     notes = models.TextField(blank=True, default="")
@@ -38,7 +41,10 @@ class Person(models.Model):
 class Identity(models.Model):
     """A handle on one platform; ``key`` is that platform's stable id for it."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="identities")
+    # no index of its own: the unique key leads with the workspace
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="identities", db_index=False
+    )
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identities")
     platform = models.CharField(max_length=40)
     key = models.CharField(max_length=300)
