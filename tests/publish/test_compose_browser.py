@@ -44,7 +44,10 @@ def test_an_image_with_alt_text_goes_from_the_composer_to_the_post(
     page.wait_for_url("**/w/acme/publish/posts/*/")
     image = page.get_by_role("img", name="A rye loaf on a board")
     image.wait_for()
-    assert page.evaluate("(img) => img.complete && img.naturalWidth", image.element_handle()) == 90
+    loaded = page.wait_for_function(
+        "(img) => img.complete && img.naturalWidth", arg=image.element_handle()
+    )
+    assert loaded.json_value() == 90  # served from /m/ and decoded by the browser
     post = Post.objects.get()
     assert post.deliveries.get().media[0]["alt"] == "A rye loaf on a board"
     assert_no_script_ran(page)
