@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from rapport.accounts.models import User, Workspace
 from rapport.channels import import_progress
+from rapport.channels.importers.base import Importer
 from rapport.channels.importing import (
     ImportBusy,
     ImportProgress,
@@ -152,12 +153,13 @@ def run_job(
         if job.via == "web" and not path.exists():
             return _fail(job, MISSING_UPLOAD)
         try:
-            source = open_importer(workspace=job.workspace, kind=job.kind, path=path).source()
+            importer = open_importer(workspace=job.workspace, kind=job.kind, path=path)
+            source = importer.source()
         except (ImportFormatError, NotFound) as exc:
             return _fail(job, _message(job, exc))
         if not _claim(job, source):
             return job
-        summary = _import(job, path, progress)
+        summary = _import(job, importer, progress)
     except (ImportFormatError, ImportBusy, NotFound) as exc:
         return _fail(job, _message(job, exc))
     except Exception:
@@ -204,7 +206,7 @@ def _claim(job: ImportJob, source: str) -> bool:
 
 
 def _import(
-    job: ImportJob, path: Path, progress: Callable[[ImportProgress], None] | None
+    job: ImportJob, importer: Importer, progress: Callable[[ImportProgress], None] | None
 ) -> ImportSummary:
     with import_progress.Heartbeat(job.pk) as heartbeat:
 
@@ -216,10 +218,11 @@ def _import(
         return run_import(
             workspace=job.workspace,
             kind=job.kind,
-            path=path,
+            path=importer.path,
             progress=report,
             enqueue_triage=False,
             before_commit=lambda summary: _record_done(job, summary),
+            importer=importer,
         )
 
 

@@ -96,6 +96,7 @@ def run_import(
     progress: ProgressFn | None = None,
     enqueue_triage: bool = True,
     before_commit: Callable[[ImportSummary], None] | None = None,
+    importer: Importer | None = None,
 ) -> ImportSummary:
     """Import the archive at ``path`` with the ``kind`` importer into ``workspace``.
 
@@ -104,10 +105,12 @@ def run_import(
     on an unknown kind. ``enqueue_triage=False`` leaves labelling to the caller.
     ``before_commit(summary)`` runs inside the import's transaction once every
     record is in, so what it writes (an import job's outcome) commits, or rolls
-    back, together with the rows.
+    back, together with the rows. ``importer``: one ``open_importer`` already
+    made for this file, whose ``source()`` the caller has read (some importers
+    read the whole archive to find it; once is enough).
     """
     path = Path(path)
-    importer = open_importer(workspace=workspace, kind=kind, path=path)
+    importer = importer or open_importer(workspace=workspace, kind=kind, path=path)
     with _locked_is_busy(), transaction.atomic(), _bulk_session():
         _hold_source(workspace, importer.source())
         ingestor = Ingestor(
