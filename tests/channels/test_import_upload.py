@@ -116,6 +116,9 @@ def test_progress_json_of_a_running_job_reads_the_live_progress(owner_client, wo
     )  # fmt: skip
     page = owner_client.get(reverse("imports:job", args=[workspace.slug, job.pk])).content.decode()
     assert 'data-state="running"' in page and "Importing…" in page
+    # back on the Import page, the import under way is shown with its progress
+    page = owner_client.get(reverse("imports:index", args=[workspace.slug])).content.decode()
+    assert 'id="import-job"' in page and "big.xml" in page and 'value="25"' in page
     import_progress.forget(job.pk)
 
 

@@ -69,7 +69,7 @@ def upload_dir() -> Path:
 
 
 def start_upload(
-    *, workspace: Workspace, user: User, kind: str, file_name: str, stored: Path
+    *, workspace: Workspace, user: User | None, kind: str, file_name: str, stored: Path
 ) -> ImportJob:
     """Queue an import of ``stored`` (a file in ``upload_dir()``, which the job now owns).
 

@@ -5,6 +5,6 @@ from rapport.channels.importers import views
 app_name = "imports"
 urlpatterns = [
     path("", views.index, name="index"),
-    path("jobs/<int:job_id>/", views.job, name="job"),
-    path("jobs/<int:job_id>/progress.json", views.progress, name="progress"),
+    path("jobs/<int:job_id>/", views.job_page, name="job"),
+    path("jobs/<int:job_id>/progress.json", views.job_progress, name="progress"),
 ]

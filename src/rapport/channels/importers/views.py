@@ -142,7 +142,7 @@ def _remove(upload: Any) -> None:
 
 @login_required
 @require_GET
-def job(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
+def job_page(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
     workspace, _ = workspace_for(request, slug, Role.EDITOR)
     current = _job(workspace, job_id)
     return _page(request, workspace, current=current)
@@ -151,7 +151,7 @@ def job(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
 @login_required
 @require_GET
 @never_cache
-def progress(request: HttpRequest, slug: str, job_id: int) -> JsonResponse:
+def job_progress(request: HttpRequest, slug: str, job_id: int) -> JsonResponse:
     """What the page polls while a job runs."""
     workspace, _ = workspace_for(request, slug, Role.EDITOR)
     return JsonResponse(job_status(_job(workspace, job_id)))
@@ -179,6 +179,9 @@ def _page(
 ) -> HttpResponse:
     if current is None:
         import_jobs.reap_interrupted(workspace=workspace)
+    jobs = recent_jobs(workspace=workspace)
+    if current is None and jobs and not jobs[0].finished:
+        current = jobs[0]  # coming back to the page shows the import still under way
     kinds = sorted((k, cls.label or k) for k, cls in importer_classes().items())
     context = {
         "workspace": workspace,
@@ -188,6 +191,6 @@ def _page(
         "error": error,
         "current": current,
         "current_status": job_status(current) if current else None,
-        "jobs": recent_jobs(workspace=workspace),
+        "jobs": jobs,
     }
     return render(request, "imports/index.html", context, status=status)
