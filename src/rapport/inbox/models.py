@@ -87,7 +87,12 @@ class Item(models.Model):
         help_text="first item of the thread; null when this item starts it",
     )
     author = models.ForeignKey(
-        Identity, null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
+        Identity,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="items",
+        db_index=False,  # item_author: newest first for a person's page
     )
     html = models.TextField(blank=True, default="", help_text="sanitised with nh3")
     text = models.TextField(blank=True, default="")
@@ -131,6 +136,7 @@ class Item(models.Model):
                 name="item_answered",
                 condition=Q(answered_at__isnull=False),
             ),
+            models.Index(fields=["author", "-created_at"], name="item_author"),
             _where_set("channel"),
             _where_set("parent"),
             _where_set("root"),
