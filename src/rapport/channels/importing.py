@@ -30,6 +30,7 @@ from rapport.channels.importers.base import Importer
 from rapport.channels.readahead import read_ahead
 from rapport.channels.registry import importer_class
 from rapport.errors import ImportFormatError, RapportError
+from rapport.inbox.bulk import paused_gc
 from rapport.inbox.ingest import Ingestor, IngestSummary, prepare
 
 
@@ -111,7 +112,7 @@ def run_import(
     """
     path = Path(path)
     importer = importer or open_importer(workspace=workspace, kind=kind, path=path)
-    with _locked_is_busy(), transaction.atomic(), _bulk_session():
+    with _locked_is_busy(), transaction.atomic(), _bulk_session(), paused_gc():
         _hold_source(workspace, importer.source())
         ingestor = Ingestor(
             workspace=workspace,
