@@ -478,3 +478,58 @@ def test_the_instances_own_size_limit_is_checked_at_compose(workspace, mastodon_
         match=r"'poster.png' is too large for Mastodon: .* at most 10,485,760 bytes",
     ):
         compose(workspace, mastodon_mock_server.base_url, "A poster", images=[big])
+
+
+# --- recorded: an image the server processes in the background ----------------------------------
+
+
+def _processing_server(polls_before_done: int) -> Replay:
+    """Real Mastodon answers ``POST /api/v2/media`` with 202 and ``url: null`` for an image it
+    still processes, and ``GET /api/v1/media/:id`` with 206 until it is done (mastodon-mock
+    always answers 200 at once, so these are recorded real-shape payloads)."""
+    processing = fixture("mastodon", "publish", "media_processing.json")
+    processed = fixture("mastodon", "publish", "media_processed.json")
+    server = replay_post(Answer(200, body=fixture("mastodon", "publish", "status_created.json")))
+    polls = {"n": 0}
+
+    def poll(request: Any) -> Answer:
+        polls["n"] += 1
+        return (
+            Answer(206, body=processing)
+            if polls["n"] <= polls_before_done
+            else Answer(body=processed)
+        )
+
+    server.route("POST", "/api/v2/media", lambda r: Answer(202, body=processing))
+    server.route("GET", f"/api/v1/media/{processing['id']}", poll)
+    return server
+
+
+def test_a_status_waits_until_its_image_is_processed(monkeypatch):
+    from tests.publish.images import media_item, png
+
+    monkeypatch.setattr(mastodon_publish, "PROCESSING_POLL", 0.01)
+    post = dataclasses.replace(
+        outbound(), media=(media_item("a.png", png(), "A rye loaf on a board"),)
+    )
+    with _processing_server(polls_before_done=2) as server:
+        plugin(server.url).publish(post)
+    upload = next(r for r in server.requests if r.path == "/api/v2/media")
+    assert b'name="description"' in upload.body and b"A rye loaf on a board" in upload.body
+    assert [r.method for r in server.requests if r.path.startswith("/api/v1/media/")] == ["GET"] * 3
+    status = next(r for r in server.requests if r.path == "/api/v1/statuses")
+    assert _form(status.body)["media_ids[]"] == "22348641"
+
+
+def test_an_image_still_processing_after_the_wait_is_a_temporary_error(monkeypatch):
+    from tests.publish.images import media_item, png
+
+    monkeypatch.setattr(mastodon_publish, "PROCESSING_WAIT", 0.05)
+    monkeypatch.setattr(mastodon_publish, "PROCESSING_POLL", 0.02)
+    post = dataclasses.replace(outbound(), media=(media_item("a.png", png(), "x"),))
+    with (
+        _processing_server(polls_before_done=10_000) as server,
+        pytest.raises(TemporaryChannelError, match=r"still processing image 'a\.png'"),
+    ):
+        plugin(server.url).publish(post)
+    assert not any(r.path == "/api/v1/statuses" for r in server.requests)  # no status without it

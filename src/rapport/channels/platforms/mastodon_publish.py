@@ -35,18 +35,20 @@ import hashlib
 import html as htmllib
 import io
 import re
+import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
+import requests
 from django.core.cache import cache
 from mastodon.errors import MastodonNotFoundError
 
+from rapport.channels.platforms._http import error_for
 from rapport.channels.records import MediaLimits, OutboundPost, PublishResult
+from rapport.errors import ChannelAuthError, PermanentChannelError, TemporaryChannelError
 
 if TYPE_CHECKING:
-    import requests
-
     from rapport.channels.platforms.mastodon import MastodonChannel
 
 VISIBILITIES = ("public", "unlisted", "private")
@@ -61,6 +63,7 @@ MEDIA_LIMITS = MediaLimits(
 )
 PAGE = 40
 RECENT_PAGES = 3
+PROCESSING_WAIT, PROCESSING_POLL = 60.0, 1.0  # seconds, for an image the server still processes
 CLOCK_SKEW = timedelta(minutes=2)
 _TAG = re.compile(r"<[^>]*>")
 _BREAK = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
@@ -134,20 +137,65 @@ def _upload(channel: MastodonChannel, post: OutboundPost) -> list[str]:
     An upload has no idempotency key, but it is harmless to repeat: a media
     attachment is invisible until a status uses it (Mastodon deletes unused
     ones after a day), and the status itself keeps its ``Idempotency-Key``.
-    ``synchronous`` waits until the server has processed the image, because
-    a status naming an unprocessed attachment is refused.
+    A large image answers 202 with ``url: null`` while the server processes
+    it; a status naming an unprocessed attachment is refused, so this waits
+    (``GET /api/v1/media/:id``, 206 until done) at most ``PROCESSING_WAIT`` seconds.
     """
     ids = []
     for item in post.media:
-        attachment = channel.api.media_post(
-            io.BytesIO(item.read()),
-            mime_type=item.content_type,
-            description=item.alt or None,
-            file_name=item.name,
-            synchronous=True,
+        attachment = _media_call(
+            channel,
+            "POST",
+            "/api/v2/media",
+            files={"file": (item.name, io.BytesIO(item.read()), item.content_type)},
+            data={"description": item.alt} if item.alt else {},
         )
+        deadline = time.monotonic() + PROCESSING_WAIT
+        while attachment.get("url") is None:
+            if time.monotonic() > deadline:
+                raise TemporaryChannelError(
+                    f"Mastodon is still processing image {item.name!r}; trying again later"
+                )
+            time.sleep(PROCESSING_POLL)
+            attachment = _media_call(channel, "GET", f"/api/v1/media/{attachment['id']}")
         ids.append(str(attachment["id"]))
     return ids
+
+
+def _media_call(channel: MastodonChannel, method: str, path: str, **kwargs: Any) -> Any:
+    """One media request on Mastodon.py's session, mapped to Rapport's errors here.
+
+    Not ``Mastodon.media_post``: it first asks the server's version (and
+    recurses without end when ``/api/v1/instance`` fails) and its
+    ``synchronous`` mode polls forever.
+    """
+    api = channel.api
+    label = f"Mastodon at {channel.host}"
+    try:
+        response = api.session.request(
+            method,
+            f"{api.api_base_url}{path}",
+            headers={"Authorization": f"Bearer {api.access_token}"},
+            timeout=api.request_timeout,
+            **kwargs,
+        )
+    except requests.RequestException as exc:
+        raise TemporaryChannelError(f"could not reach {label} ({exc})") from exc
+    if response.status_code == 401:
+        raise ChannelAuthError(f"{label}: token revoked — reconnect")
+    if response.status_code == 422:
+        message = error_message(response) or "the image is not valid"
+        raise PermanentChannelError(f"{label} refused the image: {message}")
+    error = error_for(response.status_code, response.headers, label)
+    if error is not None:
+        raise error
+    try:
+        body = response.json()
+    except ValueError:
+        raise TemporaryChannelError(f"{label} sent a media answer that is not JSON") from None
+    if not isinstance(body, dict) or not body.get("id"):
+        raise TemporaryChannelError(f"{label} sent a media answer without an id")
+    return body
 
 
 def publish(channel: MastodonChannel, post: OutboundPost) -> PublishResult:
