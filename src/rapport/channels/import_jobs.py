@@ -238,12 +238,13 @@ def _record_done(job: ImportJob, summary: ImportSummary) -> None:
     job.skipped = summary.skipped_total
     job.skipped_reasons = dict(summary.skipped)
     job.summary = summary.describe()
+    job.error = ""  # a reaper that took a stalled heartbeat for a dead worker was wrong
     job.finished_at = timezone.now()
     job.save(
         update_fields=[
             "state", "posts_created", "items_created", "signals_created", "already_present",
             "answered_on_platform", "orphans", "skipped", "skipped_reasons", "summary",
-            "finished_at",
+            "error", "finished_at",
         ]
     )  # fmt: skip
 

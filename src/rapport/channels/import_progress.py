@@ -32,7 +32,10 @@ from django.conf import settings
 from rapport.channels.importing import ImportProgress
 
 BEAT_SECONDS = 1.0
-STALE_SECONDS = 60.0  # no beat for this long: the runner is gone
+# No beat for this long: the runner is gone. Generous, because a runner wrongly
+# taken for dead has its job shown failed and its upload deleted; a runner on
+# the same host is recognised sooner, by its pid.
+STALE_SECONDS = 120.0
 log = logging.getLogger(__name__)
 
 
