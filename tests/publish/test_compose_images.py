@@ -61,6 +61,12 @@ def test_the_composer_uploads_images_with_alt_text_and_a_per_channel_alt(
     client = login_as("owner")
     page = client.get("/w/acme/publish/").content.decode()
     assert 'enctype="multipart/form-data"' in page and 'name="image_1"' in page
+    no_alt = SimpleUploadedFile("bare.png", png(), content_type="image/png")
+    answer = client.post(
+        "/w/acme/publish/compose/", form([feed_channel], image_1=no_alt), follow=True
+    )
+    assert "image &#x27;bare.png&#x27; has no alt text on Blog feed" in answer.content.decode()
+    Post.objects.all().delete()
     response = client.post(
         "/w/acme/publish/compose/",
         form(
@@ -80,6 +86,8 @@ def test_the_composer_uploads_images_with_alt_text_and_a_per_channel_alt(
     ]
     sky = post.deliveries.get(channel=bluesky)
     assert [m["alt"] for m in sky.media] == ["A rye loaf", "Our shop on Main Street"]
+    page = client.get(response["Location"]).content.decode()
+    assert 'alt="A rye loaf"' in page and "on Sky: Our shop on Main Street" in page
     feed = post.deliveries.get(channel=feed_channel)
     assert [m["alt"] for m in feed.media] == ["A rye loaf", "The shop"]
 
@@ -245,6 +253,7 @@ def test_the_cli_attaches_images_with_alt_text(workspace, feed_channel, bluesky,
         ("loaf.png", "A rye loaf: dark, sliced"),
         ("shop.jpg", ""),
     ]
+    assert "Warning: image 'shop.jpg' has no alt text on Blog feed, Sky" in result.output
 
 
 def test_the_cli_refuses_a_renamed_html_file_with_exit_code_2(workspace, feed_channel, tmp_path):

@@ -97,6 +97,10 @@ def posts_create(
     click.echo(
         f"Post {post.pk} scheduled for {post.scheduled_at:%Y-%m-%d %H:%M %Z} on {', '.join(wanted)}."
     )
+    from rapport.publish.media import missing_alt
+
+    for warning in missing_alt(post):
+        click.secho(f"Warning: {warning} (add it after a colon: --image PATH:ALT)", err=True)
 
 
 def _read_image(spec: str) -> ImageUpload:

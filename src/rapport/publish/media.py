@@ -164,6 +164,21 @@ def warnings_for(images: list[ImageUpload], alts: list[str], channel: Channel) -
     ]
 
 
+def missing_alt(post: Post) -> list[str]:
+    """After compose: each image that goes out without alt text somewhere, and where."""
+    names = {image.pk: image.name for image in post.images.all()}
+    where: dict[int, list[str]] = {}
+    for delivery in post.deliveries.select_related("channel"):
+        for entry in delivery.media:
+            if not str(entry.get("alt", "")).strip():
+                where.setdefault(int(entry["image"]), []).append(delivery.channel.name)
+    return [
+        f"{_label(names[pk])} has no alt text on {', '.join(channels)}"
+        for pk, channels in where.items()
+        if pk in names
+    ]
+
+
 def store_images(post: Post, images: list[ImageUpload]) -> list[PostImage]:
     """Save the files and their rows (inside the compose transaction)."""
     stored = []

@@ -18,6 +18,7 @@ from rapport.errors import RapportError, ValidationError
 from rapport.publish import selectors, services
 from rapport.publish.conversions import conversion_secret
 from rapport.publish.forms import ComposeForm, SlotForm
+from rapport.publish.media import missing_alt
 from rapport.publish.queue import add_slot, week_ahead
 from rapport.web.access import workspace_for
 
@@ -100,6 +101,8 @@ def compose(request: HttpRequest, slug: str) -> HttpResponse:
         form.add_error(field, str(exc))
         return _page(request, workspace, membership, form, previews)
     messages.success(request, f"Post {post} is {post.get_status_display().lower()}.")
+    for warning in missing_alt(post):
+        messages.warning(request, f"{warning}: people using screen readers will miss it.")
     return redirect("publish:post", slug=workspace.slug, post_id=post.pk)
 
 
