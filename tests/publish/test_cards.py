@@ -113,3 +113,49 @@ def test_errors_other_content_and_slow_pages_give_no_card(site, monkeypatch):
 )
 def test_first_link(text: str, link: str):
     assert first_link(text) == link
+
+
+@pytest.mark.django_db
+def test_a_bluesky_delivery_pins_the_card_at_compose_and_the_api_shows_it(
+    site, client, api_as, workspace, settings, tmp_path
+):
+    import json
+
+    from rapport.channels.services import add_channel
+
+    settings.MEDIA_ROOT = tmp_path
+    site.route(
+        "GET",
+        "/rye",
+        lambda r: Answer(
+            200,
+            HTML,
+            page(
+                '<meta property="og:title" content="Rye"><meta property="og:image" content="/p.png">'
+            ),
+        ),
+    )
+    site.route("GET", "/p.png", lambda r: Answer(200, {"Content-Type": "image/png"}, png(40, 20)))
+    sky = add_channel(
+        workspace=workspace,
+        kind="bluesky",
+        name="Sky",
+        config={"handle": "shop.test", "service": "http://127.0.0.1:9"},
+        secrets={"app_password": "x"},
+    )
+    feed = add_channel(workspace=workspace, kind="feed", name="Feed", config={}, secrets={})
+    body = {
+        "body": f"New: [our rye]({site.url}/rye)",
+        "channels": [sky.pk, feed.pk],
+        "track_links": True,
+    }
+    r = client.post(
+        "/api/w/acme/posts/", json.dumps(body), content_type="application/json", **api_as("editor")
+    )
+    assert r.status_code == 201, r.content
+    cards_by_channel = {d["channel"]: d["card"] for d in r.json()["deliveries"]}
+    assert cards_by_channel["Feed"] == {}  # only channels that show cards read one
+    card = cards_by_channel["Sky"]
+    assert card["title"] == "Rye" and card["has_picture"] is True
+    assert "/l/" in card["uri"]  # the tracked link, so a click on the card counts
+    assert sum(1 for req in site.requests if req.path == "/rye") == 1

@@ -74,6 +74,11 @@ class DeliveryOut(Schema):
     def resolve_channel(obj: Delivery) -> str:
         return obj.channel.name
 
+    @staticmethod
+    def resolve_card(obj: Delivery) -> dict[str, Any]:
+        card = {k: v for k, v in (obj.card or {}).items() if not k.startswith("thumb")}
+        return card | {"has_picture": bool(obj.card.get("thumb"))} if card else {}
+
 
 class ImageOut(Schema):
     id: int
