@@ -239,3 +239,27 @@ def test_the_atom_feed_entry_shows_the_images_with_alt_text(
     content = entry.content[0].value
     token = post.images.get().token
     assert 'alt="A rye loaf"' in content and f'src="{settings.BASE_URL}/m/{token}.png"' in content
+
+
+@pytest.mark.parametrize("kind", ["JPEG", "PNG", "WEBP"])
+def test_where_a_photo_was_taken_is_removed_and_it_stays_upright(kind: str):
+    import io
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90°
+    exif[0x010F] = "Phone maker"
+    exif.get_ifd(0x8825).update({1: "N", 2: (52.0, 31.0, 12.0)})
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (120, 80, 40)).save(out, kind, exif=exif.tobytes())
+    checked = check_image(f"home.{kind.lower()}", out.getvalue())
+    with Image.open(io.BytesIO(checked.data)) as stored:
+        kept = stored.getexif()
+        assert 0x8825 not in kept and kept.get_ifd(0x8825) == {}
+        assert kept[0x0112] == 6 and stored.size == (40, 30)
+
+
+def test_a_photo_without_a_location_is_kept_byte_for_byte():
+    data = jpeg()
+    assert check_image("a.jpg", data).data == data

@@ -8,6 +8,7 @@ while writing, not hours later from a failed delivery:
   whole file must decode (a truncated or disguised file is refused);
 * **not a decompression bomb** — the pixel count is read from the header
   before anything is decoded and refused above ``MAX_PIXELS``;
+* **no location** — EXIF GPS data (where a photo was taken) is removed;
 * **per channel** — each channel's ``media_limits`` (a
   :class:`~rapport.channels.records.MediaLimits`): how many images, bytes per
   image, pixels, alt text length. Errors name the image, the channel and the
@@ -42,6 +43,7 @@ from rapport.publish.models import Post, PostImage
 MAX_IMAGES = 10  # more than any built-in channel takes (the newsletter: 10)
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024  # Mastodon's default, the largest of the built-ins
 MAX_PIXELS = 40_000_000  # above Mastodon's 33,177,600 matrix limit; a bomb is far beyond
+GPS_IFD, ORIENTATION = 0x8825, 0x0112  # EXIF tags
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
 
 
@@ -90,6 +92,7 @@ def check_image(name: str, data: bytes, *, alt: str = "") -> ImageUpload:
                 image.verify()  # checks the whole file's structure without decoding pixels
             with Image.open(io.BytesIO(data)) as image:
                 image.load()  # decodes: a truncated or corrupt file fails here
+                data = _without_location(image, kind, data)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationError(
             f"{label} has too many pixels (a decompression bomb?); "
@@ -103,6 +106,32 @@ def check_image(name: str, data: bytes, *, alt: str = "") -> ImageUpload:
             field="images",
         ) from None
     return ImageUpload(name[:200], data, FORMATS[kind], width, height, alt.strip())
+
+
+def _without_location(image: Image.Image, kind: str, data: bytes) -> bytes:
+    """The image without the place it was taken (EXIF GPS), which a phone photo often carries.
+
+    Posts are public (and ``/m/`` serves the stored file as it is), so a photo
+    taken at home must not tell where home is. Only images that carry a
+    location are re-encoded, JPEG with its own quantisation tables so nothing
+    visible changes; the orientation tag is kept so the photo stays upright.
+    """
+    exif = image.getexif()
+    if GPS_IFD not in exif or kind == "GIF":
+        return data
+    kept = Image.Exif()
+    if ORIENTATION in exif:
+        kept[ORIENTATION] = exif[ORIENTATION]
+    options: dict[str, Any] = {"exif": kept.tobytes()}
+    if image.info.get("icc_profile"):
+        options["icc_profile"] = image.info["icc_profile"]
+    if kind == "JPEG":
+        options |= {"quality": "keep", "subsampling": "keep"}
+    elif kind == "WEBP":
+        options |= {"quality": 90}
+    out = io.BytesIO()
+    image.save(out, kind, **options)
+    return out.getvalue()
 
 
 def limits_for(channel: Channel) -> MediaLimits | None:
