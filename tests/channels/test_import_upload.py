@@ -210,3 +210,17 @@ def test_csrf_is_still_checked(owner, workspace, url):
 def test_anonymous_is_sent_to_login(client, url):
     response = client.get(url)
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("kind", ["wxr", "disqus", "mastodon", "x", "bluesky"])
+@pytest.mark.parametrize("data", [b"junk", b"", b"PK\x03\x04 not a zip", b"\x1f\x8b not gzip"])
+def test_junk_of_any_format_fails_its_job_with_the_file_named(
+    owner_client, post, workspace, uploads, kind, data
+):
+    before = set(uploads.glob("*")) if uploads.exists() else set()
+    response = post({"kind": kind, "file": _upload("export.bin", data)})
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    assert job.state == "failed" and job.error.startswith("export.bin"), job.error
+    assert not Item.objects.exists()
+    assert set(uploads.glob("*")) == before

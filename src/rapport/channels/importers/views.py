@@ -33,7 +33,6 @@ from rapport.channels.import_status import job_status, recent_jobs
 from rapport.channels.importing import ImportBusy, busy_message, open_importer
 from rapport.channels.models import ImportJob
 from rapport.channels.registry import importer_classes
-from rapport.errors import ImportFormatError, NotFound
 from rapport.web.access import workspace_for
 
 MAX_UPLOAD_BYTES = 4 * 1024**3
@@ -129,8 +128,8 @@ def _start(request: HttpRequest, workspace: Workspace, kind: str, upload: Any) -
 def _already_running(workspace: Workspace, kind: str, path: Path) -> bool:
     try:
         source = open_importer(workspace=workspace, kind=kind, path=path).source()
-    except (ImportFormatError, NotFound):
-        return False  # the job will say what is wrong with the file
+    except Exception:  # the job will say what is wrong with the file
+        return False
     return import_jobs.running_import_of(workspace=workspace, source=source) is not None
 
 
