@@ -34,12 +34,15 @@ def test_an_image_with_alt_text_goes_from_the_composer_to_the_post(
     page.goto(live_server.url + "/w/acme/publish/")
     page.fill("#id_body", "Fresh **rye** today.")
     page.get_by_label("Blog feed (feed)").check()
-    page.set_input_files("input[name=image_1]", str(not_an_image))
-    page.get_by_role("button", name="Preview").click()
-    assert page.get_by_text("is not an image Rapport can read").is_visible()
+    page.set_input_files("input[name=image_1]", str(not_an_image))  # htmx: the images' preview
+    page.locator("#media-preview", has_text="is not an image Rapport can read").wait_for()
+    page.get_by_role("button", name="Preview").click()  # the same without JavaScript
+    page.locator("form .errorlist", has_text="is not an image Rapport can read").wait_for()
 
     page.set_input_files("input[name=image_1]", str(loaf))
     page.fill("textarea[name=alt_1]", "A rye loaf on a board")
+    page.locator("textarea[name=alt_1]").blur()
+    page.locator("#media-preview", has_text="loaf.png: A rye loaf on a board").wait_for()
     page.get_by_role("button", name="Schedule").click()
     page.wait_for_url("**/w/acme/publish/posts/*/")
     image = page.get_by_role("img", name="A rye loaf on a board")

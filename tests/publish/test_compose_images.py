@@ -124,30 +124,44 @@ def test_too_large_for_bluesky_shows_at_compose_naming_image_channel_and_limit(l
     assert not Post.objects.exists()
 
 
-def test_the_htmx_preview_shows_images_alt_text_errors_and_warnings(login_as, bluesky):
+def test_the_htmx_media_preview_shows_images_alt_text_errors_and_warnings(login_as, bluesky):
+    """Picking an image asks for the images part of the preview (typing does not resend them)."""
     client = login_as("owner")
+    page = client.get("/w/acme/publish/").content.decode()
+    assert 'hx-params="not image_1,image_2,image_3,image_4"' in page  # typing: text only
+    assert '"action": "preview_media"' in page and 'hx-target="#media-preview"' in page
     images = {
         f"image_{n}": SimpleUploadedFile(f"{n}.png", png(), content_type="image/png")
         for n in range(1, 5)
     }
     preview = client.post(
         "/w/acme/publish/compose/",
-        form([bluesky], action="preview", alt_1="A loaf", **images),
+        form([bluesky], action="preview_media", body="", alt_1="A loaf", **images),
         HTTP_HX_REQUEST="true",
     ).content.decode()
-    assert "1.png: <em>A loaf</em>" in preview
+    assert preview.lstrip().startswith('<div id="media-preview"')
+    assert "1.png: <em>A loaf</em>" in preview  # before the post has any text
     assert "image &#x27;2.png&#x27; has no alt text on Sky" in preview  # a warning only
     assert 'class="error"' not in preview
+    big = SimpleUploadedFile("big.png", png(620, 620, noise=True))
+    too_large = client.post(
+        "/w/acme/publish/compose/",
+        form([bluesky], action="preview_media", image_1=big, alt_1="x"),
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "image &#x27;big.png&#x27; is too large for Sky" in too_large
     bad = client.post(
         "/w/acme/publish/compose/",
-        form(
-            [bluesky],
-            action="preview",
-            image_1=SimpleUploadedFile("x.png", HTML_AS_PNG),
-        ),
+        form([bluesky], action="preview_media", image_1=SimpleUploadedFile("x.png", HTML_AS_PNG)),
         HTTP_HX_REQUEST="true",
     ).content.decode()
     assert "is not an image Rapport can read" in bad and "<html" not in bad.lower()
+    text_only = client.post(
+        "/w/acme/publish/compose/",
+        form([bluesky], action="preview", alt_1="A loaf"),
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert text_only.lstrip().startswith('<div id="preview"') and "Fresh rye today." in text_only
 
 
 def test_the_preview_names_the_link_a_bluesky_card_will_be_read_from(login_as, bluesky):

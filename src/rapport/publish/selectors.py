@@ -102,10 +102,11 @@ class VariantPreview:
     images: list[tuple[str, str]] = field(default_factory=list)  # (name, alt) on this channel
     warnings: list[str] = field(default_factory=list)
     card_link: str = ""  # the link whose card is read when the post is scheduled
+    media_error: str = ""
 
     @property
     def fits(self) -> bool:
-        return not self.error
+        return not self.error and not self.media_error
 
 
 def preview(
@@ -133,10 +134,14 @@ def preview(
         alts = [(override.get(i) or "").strip() or im.alt for i, im in enumerate(images)]
         try:
             parts, error = variant_for(channel, text)[1], ""
-            if images:
-                media.check_for_channel(channel, images, alts, media.limits_for(channel))
         except ValidationError as exc:
             parts, error = [], str(exc)
+        media_error = ""
+        if images:
+            try:
+                media.check_for_channel(channel, images, alts, media.limits_for(channel))
+            except ValidationError as exc:
+                media_error = str(exc)
         out.append(
             VariantPreview(
                 channel,
@@ -148,6 +153,7 @@ def preview(
                 error,
                 images=[(im.name, alt) for im, alt in zip(images, alts, strict=True)],
                 warnings=media.warnings_for(images, alts, channel),
+                media_error=media_error,
                 card_link=""
                 if images or not getattr(cls, "link_cards", False)
                 else first_link(text),

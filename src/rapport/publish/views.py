@@ -66,7 +66,10 @@ def compose(request: HttpRequest, slug: str) -> HttpResponse:
         workspace=workspace,
         channels=selectors.publishable_channels(workspace),
     )
-    if not form.is_valid():
+    valid = form.is_valid()
+    if request.htmx and request.POST.get("action") == "preview_media":
+        return _media_preview(request, workspace, form)
+    if not valid:
         if request.htmx and request.POST.get("action") == "preview":
             return render(request, "publish/index.html#preview", {"preview_errors": form.errors})
         return _page(request, workspace, membership, form)
@@ -104,6 +107,27 @@ def compose(request: HttpRequest, slug: str) -> HttpResponse:
     for warning in missing_alt(post):
         messages.warning(request, f"{warning}: people using screen readers will miss it.")
     return redirect("publish:post", slug=workspace.slug, post_id=post.pk)
+
+
+def _media_preview(request: HttpRequest, workspace, form: ComposeForm) -> HttpResponse:  # type: ignore[no-untyped-def]
+    """The images part of the preview, asked for when an image or its alt text changes.
+
+    Typing in the post does not send the images again (the text preview leaves
+    them out); this answers with each channel's images, alt texts, warnings and
+    media errors, even before the post has any text.
+    """
+    data = getattr(form, "cleaned_data", {})
+    previews = selectors.preview(
+        workspace,
+        body=data.get("body") or "",
+        channel_ids=[int(pk) for pk in data.get("channels", [])],
+        variants={},
+        images=form.images(),
+        alt_variants=form.alt_variants(),
+    )
+    errors = {k: v for k, v in form.errors.items() if k.startswith(("image_", "alt_"))}
+    context = {"previews": previews, "media_errors": errors}
+    return render(request, "publish/index.html#media_preview", context)
 
 
 @login_required
