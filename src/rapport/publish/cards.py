@@ -119,8 +119,18 @@ def fetch_card(
 
     Never raises: a page that cannot be read leaves the post without a card.
     """
+    try:
+        if client is not None:
+            return _read_card(client, url)
+        with httpx.Client(headers={"User-Agent": "Rapport link preview"}) as own:
+            return _read_card(own, url)
+    except Exception:  # a bug here must not cost the owner the post
+        log.warning("no link card for %s", url, exc_info=True)
+        return {}, None
+
+
+def _read_card(client: httpx.Client, url: str) -> tuple[dict[str, str], ImageUpload | None]:
     deadline = time.monotonic() + TIMEOUT
-    client = client or httpx.Client(headers={"User-Agent": "Rapport link preview"})
     try:
         page = _get(client, url, max_bytes=MAX_PAGE_BYTES, deadline=deadline)
         if "html" not in (page.content_type or "text/html"):
