@@ -8,8 +8,10 @@ columns ``text``, ``label`` and optionally ``parent_text``.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from rapport.errors import ValidationError
@@ -41,11 +43,33 @@ def youtube_video(path: Path) -> list[tuple[TriageInput, bool]]:
                 text=row["CONTENT"],
                 parent_text=parent,
                 author_key=row["AUTHOR"],
+                created_at=_date(row.get("DATE", "")),
             ),
             row[label_key].strip() == "1",
         )
         for row in rows
     ]
+
+
+def _date(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value.strip()) if value.strip() else None
+    except ValueError:
+        return None
+
+
+def arrival_order(items: Sequence[TriageInput]) -> list[int]:
+    """Positions of one video's comments in the order they were posted.
+
+    The files list comments newest first or oldest first, and some rows have no
+    date (in Youtube04 exactly the spam rows, so a missing date must never
+    decide an item's place). The order is the file's own, reversed when its
+    dated rows run newest first; undated rows keep their place in the file.
+    """
+    dated = [i.created_at for i in items if i.created_at is not None]
+    newest_first = sum(a > b for a, b in itertools.pairwise(dated)) > len(dated) // 2
+    order = list(range(len(items)))
+    return order[::-1] if newest_first else order
 
 
 def youtube_videos(directory: Path) -> list[list[tuple[TriageInput, bool]]]:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rapport.triage.fingerprints import Keys, keys_for, words_for
-from rapport.triage.models import TextFingerprint
 from rapport.triage.types import SeenBefore
 
 NEAR_BANDS = 2
@@ -43,6 +42,8 @@ def _earlier(hit: _Hit, entry: Entry) -> bool:
 
 def check_and_index(*, workspace_id: int, entries: list[Entry]) -> dict[int, SeenBefore]:
     """Return what each entry duplicates (if anything) and add the entries to the index."""
+    from rapport.triage.models import TextFingerprint  # here: MemoryIndex needs no Django
+
     keyed: list[tuple[Entry, Keys]] = []
     for entry in entries:
         keys = keys_for(words_for(entry.text))
@@ -106,3 +107,34 @@ def _best_hit(entry: Entry, keys: Keys, by_key: dict[int, list[_Hit]]) -> _Hit |
                 seen.bands += 1
     near = [h for h in counts.values() if h.bands >= NEAR_BANDS]
     return min(near, key=lambda h: (h.created_at, h.item_id)) if near else None
+
+
+class MemoryIndex:
+    """The same duplicate rule over an in-memory index, for files and benchmarks.
+
+    ``rapport triage eval``-style runs and ``bench/triage_youtube.py`` have no
+    database rows to index; feeding them through this class in arrival order
+    gives each item the ``seen_before`` that :func:`check_and_index` would give
+    it in a workspace (same keys, same "earlier exact, else two bands" rule).
+    """
+
+    def __init__(self) -> None:
+        self._by_key: dict[int, list[_Hit]] = defaultdict(list)
+
+    def check_and_add(self, entry: Entry) -> SeenBefore | None:
+        keys = keys_for(words_for(entry.text))
+        if keys is None:
+            return None
+        hit = _best_hit(entry, keys, self._by_key)
+        self._by_key[keys.exact].append(
+            _Hit(entry.item_id, entry.author_id, entry.created_at, True)
+        )
+        for band in keys.bands:
+            self._by_key[band].append(_Hit(entry.item_id, entry.author_id, entry.created_at, False))
+        if hit is None:
+            return None
+        return SeenBefore(
+            seconds_earlier=(entry.created_at - hit.created_at).total_seconds(),
+            same_author=entry.author_id is not None and hit.author_id == entry.author_id,
+            exact=hit.exact,
+        )

@@ -8,10 +8,13 @@ each flag is a fact about the text rather than a judgement.
 
 from __future__ import annotations
 
+import re
+
 from rapport.triage.prepare import Prepared
 from rapport.triage.types import SeenBefore
 
 LINK_DROP_WORDS = 4
+_QUERY = re.compile(r"[&;#]")
 
 
 def ago(seconds: float) -> str:
@@ -33,13 +36,25 @@ def duplicate_reason(seen: SeenBefore) -> str:
 
 
 def links_to_post(p: Prepared) -> bool:
-    """A link that points at the post itself (its URL or id is in the post's text)."""
+    """A link that points at the post itself (its URL or id is in the post's text).
+
+    The last part of the link's path or a value of its query must appear in
+    the post ("youtu.be/ID", "watch?v=ID&t=2m19s"); a bare domain ("www.youtube",
+    "example.com/") points at a site, not at this post, even when the post's
+    own address is on that site.
+    """
     parent = p.source.parent_text
     if not parent or not p.links:
         return False
     for link in p.links:
-        tail = link.rstrip("/").rsplit("/", 1)[-1].split("=")[-1]
-        if len(tail) >= 6 and tail in parent:
+        rest = link.replace(" ", "").split("//", 1)[-1]
+        _, slash, path = rest.partition("/")
+        if not slash:
+            continue
+        path, _, query = path.partition("?")
+        names = [path.rstrip("/").rsplit("/", 1)[-1]]
+        names += [value for _, _, value in (kv.partition("=") for kv in _QUERY.split(query))]
+        if any(len(name) >= 6 and name in parent for name in names):
             return True
     return False
 

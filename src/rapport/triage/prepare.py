@@ -41,7 +41,7 @@ class Prepared:
 def prepare(item: TriageInput) -> Prepared:
     clean = text.clean(item.text or "")
     links = text.find_links(clean)
-    for link in item.links:
+    for link in (*text.anchor_links(item.text or ""), *item.links):
         if link not in links:
             links.append(link)
     domains = sorted({d for d in map(text.domain_of, links) if d})
