@@ -27,10 +27,12 @@ from rapport.inbox.bulk import FastInsert, lookup, reserve_ids
 from rapport.inbox.ingest_threads import DeferredParents, ItemRef, link_batch
 from rapport.inbox.models import Item, ItemState, Signal
 from rapport.inbox.sanitize import autop, html_to_text, safe_url, sanitize_html
+from rapport.people.models import Identity, Person
 from rapport.people.services import IdentityResolver, author_key, record_interactions
 from rapport.publish.models import Post, PostStatus
 
 MAX_ID = 300
+ANALYZE_FIRST = 20_000  # new items before the planner's statistics are first refreshed
 ITEM_COLUMNS = (
     "workspace_id",
     "channel_id",
@@ -91,6 +93,23 @@ def prepare(record: Record) -> Record | Prepared:
     return record
 
 
+def refresh_planner_statistics() -> None:
+    """Let PostgreSQL's planner see the rows a long ingest has added so far.
+
+    Inside one big transaction autovacuum cannot help: the statistics still say
+    "empty table", and the planner then reads identities and items by the
+    workspace prefix of an index and filters the rest, a scan that grows with
+    every batch (a million-comment import slowed to a crawl). ``ANALYZE`` in
+    the transaction counts its own new rows; run at doubling sizes, it costs a
+    handful of samples per import. SQLite's planner needs no statistics here.
+    """
+    if connection.vendor != "postgresql":
+        return
+    tables = [m._meta.db_table for m in (Item, Identity, Person, Post)]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
+
+
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
@@ -128,6 +147,7 @@ class Ingestor:
         self._prepared: dict[str, tuple[str, str]] = {}
         self._own_replies: list[str] = []
         self._interactions: dict[int, tuple[int, datetime]] = {}
+        self._analyze_at = ANALYZE_FIRST
 
     # -- intake ---------------------------------------------------------------
     def add(self, record: Record | Prepared) -> None:
@@ -189,6 +209,9 @@ class Ingestor:
             # instead of one per person and batch (the main cost of a long import)
             if not in_callers_transaction or len(self._interactions) >= self.cache_size // 4:
                 self._write_interactions()
+            if self.summary.items_created >= self._analyze_at:
+                self._analyze_at *= 2
+                refresh_planner_statistics()
         if self.on_flush is not None:
             self.on_flush(self.summary)
 
