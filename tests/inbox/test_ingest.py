@@ -269,3 +269,28 @@ def test_questions_the_owner_already_answered_are_not_waiting(workspace):
     # a re-import changes nothing
     again = ingest_records(workspace=workspace, source="wxr:test", records=records)
     assert again.answered_on_platform == 0
+
+
+def test_a_long_ingest_refreshes_postgres_planner_statistics(workspace, monkeypatch):
+    """Inside one transaction PostgreSQL's planner must learn the table is no longer
+    empty, or every identity look-up scans the whole workspace; SQLite is left alone
+    (its ANALYZE would read every index, and its planner does not need it here)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr("rapport.inbox.ingest.ANALYZE_FIRST", 20)
+    authors = [AuthorRecord(platform="mastodon", key=f"a{i}@x.social") for i in range(60)]
+    with CaptureQueriesContext(connection) as queries:
+        ingest(workspace, [item(f"c{i}", author=authors[i]) for i in range(60)], batch_size=10)
+    analyzed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+    if connection.vendor != "postgresql":
+        assert analyzed == []
+        return
+    assert len(analyzed) == 2  # at 20 and 40 new items
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reltuples FROM pg_class "
+            "WHERE relname IN ('inbox_item', 'people_identity')"
+        )
+        estimated = dict(cursor.fetchall())
+    assert estimated["inbox_item"] >= 20 and estimated["people_identity"] >= 20
