@@ -6,6 +6,7 @@
     ├── PermissionDenied              the user's role does not allow this
     ├── ValidationError               input that breaks a rule (field, message)
     ├── ImportFormatError             a bad archive (path, line, reason)
+    ├── ImportBusy                    the same archive (or, on SQLite, any) is importing
     ├── ChannelError                  a platform refused or failed (channel, message)
     │   ├── ChannelAuthError          credentials expired or revoked: needs reconnect
     │   ├── RateLimited               slow down (retry_after seconds)
@@ -49,6 +50,11 @@ class ImportFormatError(RapportError):
         self.path = str(path)
         self.line = line
         self.reason = reason
+
+
+class ImportBusy(RapportError):
+    """The database cannot take this import now: the same archive, or on SQLite any
+    other import, is being written. Nothing was written; try again later."""
 
 
 class ChannelError(RapportError):

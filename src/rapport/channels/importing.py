@@ -29,14 +29,9 @@ from rapport.accounts.models import Membership, Workspace
 from rapport.channels.importers.base import Importer
 from rapport.channels.readahead import read_ahead
 from rapport.channels.registry import importer_class
-from rapport.errors import ImportFormatError, RapportError
+from rapport.errors import ImportBusy, ImportFormatError
 from rapport.inbox.bulk import paused_gc
 from rapport.inbox.ingest import Ingestor, IngestSummary, prepare
-
-
-class ImportBusy(RapportError):
-    """The database cannot take this import now: the same archive, or on SQLite any
-    other import, is being written. Nothing was written; try again later."""
 
 
 @dataclass(frozen=True, slots=True)
