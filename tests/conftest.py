@@ -97,3 +97,14 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
         test = settings.DATABASES["default"].setdefault("TEST", {})
         base = test.get("NAME") or "test_" + str(settings.DATABASES["default"]["NAME"])
         test["NAME"] = f"{base}_{suffix}"
+
+
+@pytest.fixture
+def mastodon_mock_config(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """mastodon-mock's default test config, with its uploaded media under pytest's
+    temporary folders (cleaned by pytest) instead of a new folder in /tmp per server."""
+    from mastodon_mock.testing.server import _default_config
+
+    config = _default_config()
+    config.media_storage_path = str(tmp_path_factory.mktemp("mastodon-media"))
+    return config
