@@ -25,6 +25,7 @@ from sklearn.preprocessing import normalize
 
 from rapport.errors import ModelError
 from rapport.triage.classifier import DefaultClassifier, Scorer, model_scorer
+from rapport.triage.model import LinearModel
 from rapport.triage.prepare import Prepared
 from rapport.triage.types import Classifier, TriageInput
 
@@ -93,8 +94,8 @@ class WorkspaceClassifier(DefaultClassifier):
 
     name = "workspace"
 
-    def __init__(self, head: Head, version: str) -> None:
-        super().__init__()
+    def __init__(self, head: Head, version: str, model: LinearModel | None = None) -> None:
+        super().__init__(model)
         self._scorer = head_scorer(model_scorer(self.model), head)
         self.version = f"{self.model.version}/{version}"
 
@@ -132,21 +133,64 @@ def split(examples: list[tuple[TriageInput, str]], seed: int = 7) -> tuple[list,
     return shuffled[n_held:], shuffled[:n_held]
 
 
-@lru_cache(maxsize=32)
-def _cached(model_id: int, version: str, weights: bytes) -> WorkspaceClassifier:
-    return WorkspaceClassifier(Head.from_bytes(weights), version)
+SELF_PREFIX = "self-"  # versions of self-adaptations (see selfadapt); the rest are heads
 
 
-def active_workspace_classifier(*, workspace_id: int) -> Classifier | None:
+def _active_rows(workspace_id: int) -> tuple[tuple[int, str] | None, tuple[int, str] | None]:
+    """The newest active corrections head and the newest active self-adaptation."""
     from rapport.triage.models import WorkspaceModel
 
-    row = (
+    rows = list(
         WorkspaceModel.objects.filter(workspace_id=workspace_id, is_active=True)
         .order_by("-created_at", "-id")
         .values_list("id", "version")
-        .first()
     )
-    if row is None:
+    head = next(((i, v) for i, v in rows if not v.startswith(SELF_PREFIX)), None)
+    own = next(((i, v) for i, v in rows if v.startswith(SELF_PREFIX)), None)
+    return head, own
+
+
+def _weights(row_id: int) -> bytes:
+    from rapport.triage.models import WorkspaceModel
+
+    return bytes(WorkspaceModel.objects.values_list("weights", flat=True).get(id=row_id))
+
+
+@lru_cache(maxsize=32)
+def _adapted(row_id: int, version: str, weights: bytes) -> DefaultClassifier:
+    from rapport.triage.registry import get_classifier
+    from rapport.triage.selfadapt import SpamDelta
+
+    base: DefaultClassifier = get_classifier()  # type: ignore[assignment]
+    delta = SpamDelta.from_bytes(weights)
+    if delta.base_version != base.model.version:  # fitted on an older base model: unused
+        return base
+    model = delta.apply(base.model)
+    model.meta = {**model.meta, "version": f"{base.model.version}/{version}"}
+    return DefaultClassifier(model)
+
+
+def workspace_base(*, workspace_id: int) -> DefaultClassifier:
+    """The default classifier, self-adapted to the workspace when it has an adaptation."""
+    from rapport.triage.registry import get_classifier
+
+    _, own = _active_rows(workspace_id)
+    if own is None:
+        return get_classifier()  # type: ignore[return-value]
+    return _adapted(own[0], own[1], _weights(own[0]))
+
+
+@lru_cache(maxsize=32)
+def _cached(model_id: int, version: str, weights: bytes, base: DefaultClassifier) -> Classifier:
+    return WorkspaceClassifier(Head.from_bytes(weights), version, base.model)
+
+
+def active_workspace_classifier(*, workspace_id: int) -> Classifier | None:
+    """The workspace's own classifier (self-adaptation, corrections head on top), if any."""
+    head, own = _active_rows(workspace_id)
+    if head is None and own is None:
         return None
-    weights = bytes(WorkspaceModel.objects.values_list("weights", flat=True).get(id=row[0]))
-    return _cached(row[0], row[1], weights)
+    base = workspace_base(workspace_id=workspace_id)
+    if head is None:
+        return base
+    return _cached(head[0], head[1], _weights(head[0]), base)

@@ -138,6 +138,24 @@ def triage_train(slug: str | None, data_dir: Path | None, out: Path | None) -> N
     click.echo(f"Wrote {target} ({target.stat().st_size // 1024} KiB).")
 
 
+@triage.command("adapt")
+@click.option("--workspace", "slug", required=True, help="Workspace slug.")
+def triage_adapt(slug: str) -> None:
+    """Tune the spam weights to a workspace's own items (no labels needed).
+
+    The model's confident decisions on the workspace's items teach it the
+    workspace's vocabulary (see docs/benchmarks.md for what it is worth). New
+    items use it at once; re-label older ones with `rapport triage run --all`.
+    Also runs nightly where a workspace has grown by a quarter.
+
+    Example: rapport triage adapt --workspace bakery
+    """
+    from rapport.accounts.services import get_workspace
+    from rapport.triage.learning import adapt_workspace
+
+    click.echo(adapt_workspace(workspace=get_workspace(slug=slug)).summary)
+
+
 def default_data_dir() -> Path:
     """The repository's ``data/`` folder (training data is not installed with the package)."""
     here = Path(__file__).resolve()

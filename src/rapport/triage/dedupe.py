@@ -110,12 +110,13 @@ def _best_hit(entry: Entry, keys: Keys, by_key: dict[int, list[_Hit]]) -> _Hit |
 
 
 class MemoryIndex:
-    """The same duplicate rule over an in-memory index, for files and benchmarks.
+    """The same duplicate rule over an in-memory index, for benchmarks and files.
 
-    ``rapport triage eval``-style runs and ``bench/triage_youtube.py`` have no
-    database rows to index; feeding them through this class in arrival order
-    gives each item the ``seen_before`` that :func:`check_and_index` would give
-    it in a workspace (same keys, same "earlier exact, else two bands" rule).
+    ``bench/triage_youtube.py`` has no database rows to index; feeding its items
+    through this class in arrival order gives each one the ``seen_before`` that
+    :func:`check_and_index` would give it in a workspace (same keys, same
+    "earlier exact copy, else two shared bands" rule). Memory grows with the
+    items added: meant for thousands of items, not a workspace's history.
     """
 
     def __init__(self) -> None:

@@ -14,7 +14,16 @@ from django.db import transaction
 
 from rapport.accounts.models import Workspace
 from rapport.publish.models import Post
-from rapport.triage.adapt import MIN_CORRECTIONS, WorkspaceClassifier, accuracy, fit_head, split
+from rapport.triage import selfadapt
+from rapport.triage.adapt import (
+    MIN_CORRECTIONS,
+    SELF_PREFIX,
+    WorkspaceClassifier,
+    accuracy,
+    fit_head,
+    split,
+    workspace_base,
+)
 from rapport.triage.models import DecisionSource, TriageDecision, WorkspaceModel
 from rapport.triage.registry import classifier_for, get_classifier
 from rapport.triage.types import TriageInput
@@ -60,8 +69,8 @@ def train_workspace_model(*, workspace: Workspace) -> Outcome:
             f"a workspace model needs at least {MIN_CORRECTIONS}. Nothing changed.",
         )
     train, held_out = split(examples)
-    base = get_classifier()
-    candidate = WorkspaceClassifier(fit_head(base, train), "candidate")  # type: ignore[arg-type]
+    base = workspace_base(workspace_id=workspace.id)
+    candidate = WorkspaceClassifier(fit_head(base, train), "candidate", base.model)
     current = classifier_for(workspace_id=workspace.id)
     current_score = accuracy(current, held_out)
     new_score = accuracy(candidate, held_out)
@@ -74,11 +83,13 @@ def train_workspace_model(*, workspace: Workspace) -> Outcome:
             new_score,
             f"The new model did not beat the current one: {scores}. Nothing changed.",
         )
-    head = fit_head(base, examples)  # type: ignore[arg-type]
+    head = fit_head(base, examples)
     with transaction.atomic():
         count = WorkspaceModel.objects.filter(workspace=workspace).count()
         version = f"ws{workspace.id}-{count + 1}"
-        WorkspaceModel.objects.filter(workspace=workspace, is_active=True).update(is_active=False)
+        WorkspaceModel.objects.filter(workspace=workspace, is_active=True).exclude(
+            version__startswith=SELF_PREFIX
+        ).update(is_active=False)
         WorkspaceModel.objects.create(
             workspace=workspace,
             version=version,
@@ -107,3 +118,81 @@ def due_workspaces() -> list[Workspace]:
         seen=Max("triage_models__corrections"),
     ).filter(n__gte=MIN_CORRECTIONS)
     return [ws for ws in rows if ws.n - (ws.seen or 0) >= MIN_CORRECTIONS]
+
+
+def adapt_workspace(*, workspace: Workspace) -> Outcome:
+    """Fit and activate the workspace's self-adaptation from its own items (no labels).
+
+    Reads the newest ``selfadapt.MAX_ITEMS`` items that are not the workspace's
+    own, with the posts they answer. New items are triaged with it at once;
+    ``rapport triage run --all`` re-labels the older ones (owner labels stay).
+    """
+    from rapport.inbox.models import Item
+
+    rows = list(
+        Item.objects.filter(workspace=workspace, is_own=False)
+        .order_by("-created_at", "-id")
+        .values_list("text", "post_id")[: selfadapt.MAX_ITEMS]
+    )
+    n = len(rows)
+    if n < selfadapt.MIN_ITEMS:
+        return Outcome(
+            False,
+            0,
+            summary=f"{n} items in {workspace.slug!r}; self-adaptation needs at least "
+            f"{selfadapt.MIN_ITEMS}. Nothing changed.",
+        )
+    posts = dict(Post.objects.filter(id__in={p for _, p in rows if p}).values_list("id", "text"))
+    items = [
+        TriageInput(key=k, text=text or "", parent_text=posts.get(post_id, "") or "")
+        for k, (text, post_id) in enumerate(reversed(rows))
+    ]
+    base = get_classifier()
+    delta = selfadapt.fit(base.model, items)  # type: ignore[attr-defined]
+    with transaction.atomic():
+        count = WorkspaceModel.objects.filter(
+            workspace=workspace, version__startswith=SELF_PREFIX
+        ).count()
+        version = f"{SELF_PREFIX}ws{workspace.id}-{count + 1}"
+        WorkspaceModel.objects.filter(
+            workspace=workspace, is_active=True, version__startswith=SELF_PREFIX
+        ).update(is_active=False)
+        WorkspaceModel.objects.create(
+            workspace=workspace,
+            version=version,
+            base_version=base.version,
+            weights=delta.to_bytes(),
+            metrics={"kind": "self", "items": n, "confident": delta.confident},
+            corrections=0,
+            is_active=True,
+        )
+    return Outcome(
+        True,
+        0,
+        summary=f"Self-adaptation {version} is now active: fitted on {n} items "
+        f"({delta.confident} confident decisions, {len(delta.cols)} weights moved). "
+        f"Run `rapport triage run --workspace {workspace.slug} --all` to apply it to them.",
+    )
+
+
+def due_for_adaptation() -> list[Workspace]:
+    """Workspaces with enough items, and a quarter more than their last self-adaptation saw."""
+    from django.db.models import Count, Q
+
+    out = []
+    rows = Workspace.objects.annotate(n=Count("items", filter=Q(items__is_own=False))).filter(
+        n__gte=selfadapt.MIN_ITEMS
+    )
+    for ws in rows:
+        last = (
+            WorkspaceModel.objects.filter(
+                workspace=ws, is_active=True, version__startswith=SELF_PREFIX
+            )
+            .order_by("-created_at", "-id")
+            .values_list("metrics", flat=True)
+            .first()
+        )
+        seen = int((last or {}).get("items", 0))
+        if ws.n >= seen * 1.25 or not last:
+            out.append(ws)
+    return out

@@ -28,3 +28,11 @@ def train_workspace_models_task() -> int:
     for workspace in due_workspaces():
         activated += train_workspace_model(workspace=workspace).activated
     return activated
+
+
+@db_periodic_task(crontab(hour="3", minute="47"))
+def adapt_workspaces_task() -> int:
+    """Nightly: refit the self-adaptation of workspaces that grew by a quarter."""
+    from rapport.triage.learning import adapt_workspace, due_for_adaptation
+
+    return sum(adapt_workspace(workspace=ws).activated for ws in due_for_adaptation())
