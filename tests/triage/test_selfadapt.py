@@ -108,6 +108,12 @@ def test_adapt_workspace_activates_and_triage_uses_it(workspace, make_item, owne
     row = WorkspaceModel.objects.get(workspace=workspace, is_active=True)
     assert row.version.startswith("self-") and row.metrics["kind"] == "self"
     assert workspace not in due_for_adaptation()
+    row.base_version = "default-v0"  # the shipped model was retrained since: refit
+    row.save(update_fields=["base_version"])
+    assert workspace in due_for_adaptation()
+    row.base_version = classifier_for(workspace_id=workspace.id).version.split("/")[0]
+    row.save(update_fields=["base_version"])
+    assert workspace not in due_for_adaptation()
     assert "/self-" in classifier_for(workspace_id=workspace.id).version
     assert triage_pending(workspace=workspace) > 0
 

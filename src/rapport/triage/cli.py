@@ -146,7 +146,7 @@ def triage_adapt(slug: str) -> None:
     The model's confident decisions on the workspace's items teach it the
     workspace's vocabulary (see docs/benchmarks.md for what it is worth). New
     items use it at once; re-label older ones with `rapport triage run --all`.
-    Also runs nightly where a workspace has grown by a quarter.
+    Also runs nightly where a workspace has grown by a quarter since.
 
     Example: rapport triage adapt --workspace bakery
     """

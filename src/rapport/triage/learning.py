@@ -162,7 +162,12 @@ def adapt_workspace(*, workspace: Workspace) -> Outcome:
             version=version,
             base_version=base.version,
             weights=delta.to_bytes(),
-            metrics={"kind": "self", "items": n, "confident": delta.confident},
+            metrics={
+                "kind": "self",
+                "items": n,
+                "workspace_items": Item.objects.filter(workspace=workspace, is_own=False).count(),
+                "confident": delta.confident,
+            },
             corrections=0,
             is_active=True,
         )
@@ -176,9 +181,11 @@ def adapt_workspace(*, workspace: Workspace) -> Outcome:
 
 
 def due_for_adaptation() -> list[Workspace]:
-    """Workspaces with enough items, and a quarter more than their last self-adaptation saw."""
+    """Workspaces with enough items and no current self-adaptation: none yet, one fitted
+    on another base model, or one that saw less than four fifths of today's items."""
     from django.db.models import Count, Q
 
+    base_version = get_classifier().version
     out = []
     rows = Workspace.objects.annotate(n=Count("items", filter=Q(items__is_own=False))).filter(
         n__gte=selfadapt.MIN_ITEMS
@@ -189,10 +196,13 @@ def due_for_adaptation() -> list[Workspace]:
                 workspace=ws, is_active=True, version__startswith=SELF_PREFIX
             )
             .order_by("-created_at", "-id")
-            .values_list("metrics", flat=True)
+            .values_list("metrics", "base_version")
             .first()
         )
-        seen = int((last or {}).get("items", 0))
-        if ws.n >= seen * 1.25 or not last:
+        if last is None or last[1] != base_version:
+            out.append(ws)
+            continue
+        seen = int((last[0] or {}).get("workspace_items", 0))
+        if ws.n >= seen * 1.25:
             out.append(ws)
     return out

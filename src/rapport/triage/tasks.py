@@ -32,7 +32,7 @@ def train_workspace_models_task() -> int:
 
 @db_periodic_task(crontab(hour="3", minute="47"))
 def adapt_workspaces_task() -> int:
-    """Nightly: refit the self-adaptation of workspaces that grew by a quarter."""
+    """Nightly: (re)fit self-adaptations that are missing, stale or on an older base model."""
     from rapport.triage.learning import adapt_workspace, due_for_adaptation
 
     return sum(adapt_workspace(workspace=ws).activated for ws in due_for_adaptation())
