@@ -11,6 +11,7 @@ from django.utils import timezone
 from rapport.accounts.models import ApiToken
 from rapport.accounts.services import create_user, create_workspace
 from rapport.inbox import services
+from rapport.inbox.models import Item
 from rapport.people.models import Person
 from tests.people.factories import make_identity, make_item
 
@@ -118,3 +119,24 @@ def test_people_api_lists_people_for_members_only(client, owner, workspace):
     response = client.get("/api/w/acme/people/", HTTP_AUTHORIZATION=f"Bearer {foreign}")
     assert response.status_code == 404
     assert json.loads(response.content)["detail"]
+
+
+def test_long_history_timeline_keeps_the_newest_messages_and_replies(owner, workspace):
+    """A regular with more messages than the page holds: the newest ones and the replies
+    among them are shown; a reply older than every message shown cannot be on the page."""
+    from rapport.people.selectors import person_view
+
+    ana = make_identity(workspace, "Ana")
+    items = [
+        make_item(workspace, f"message {i}", author=ana, age=timedelta(hours=100 - i))
+        for i in range(30)
+    ]
+    old_reply = make_item(workspace, "old answer", age=timedelta(hours=99, minutes=30))
+    recent_reply = make_item(workspace, "recent answer", age=timedelta(minutes=30))
+    Item.objects.filter(pk=old_reply.pk).update(is_own=True, parent=items[0], author=None)
+    Item.objects.filter(pk=recent_reply.pk).update(is_own=True, parent=items[1], author=None)
+    view = person_view(person=Person.objects.get(pk=ana.person_id), limit=10)
+    texts = [entry.item.text for entry in view.timeline]
+    assert texts[0] == "recent answer" and view.timeline[0].is_reply
+    assert texts[1:] == [f"message {i}" for i in range(29, 20, -1)]
+    assert view.truncated and "old answer" not in texts

@@ -13,7 +13,7 @@ import heapq
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from rapport.accounts.models import Workspace
 from rapport.errors import ValidationError
@@ -121,15 +121,19 @@ def person_view(*, person: Person, limit: int = TIMELINE_LIMIT) -> PersonView:
         .select_related("post", "author")
         .order_by("-created_at", "-id")[: limit + 1]
     )
-    # No ORDER BY here: with one, SQLite walks the workspace's newest items looking for
-    # replies; without, it follows the parent index from this person's items. Replies
-    # to one person are few, so they are sorted here.
+    # Replies joined through their parent's author: SQLite walks this person's items
+    # (item_author) and probes item_parent for each, instead of first building an
+    # IN-list of every item they ever wrote. No ORDER BY: with one, SQLite walks
+    # the workspace's newest items instead. A reply older than the oldest message
+    # read above cannot reach the page, so those are not read; replies to one
+    # person are few, so they are sorted here.
+    replies = Item.objects.select_related("post", "parent").filter(
+        workspace_id=person.workspace_id, is_own=True, parent__author_id__in=handles
+    )
+    if len(written) > limit:
+        replies = replies.filter(created_at__gte=written[-1].created_at)
     answered = sorted(
-        Item.objects.select_related("post", "parent").filter(
-            workspace_id=person.workspace_id,
-            is_own=True,
-            parent_id__in=Subquery(theirs.values("id")),
-        )[:REPLIES_READ],
+        replies[:REPLIES_READ],
         key=lambda reply: (reply.created_at, reply.pk),
         reverse=True,
     )[: limit + 1]
