@@ -137,3 +137,47 @@ def test_missing_outbox_is_named(workspace, tmp_path):
         zf.writestr("likes.json", "{}")
     with pytest.raises(ImportFormatError, match=r"no outbox\.json"):
         _import(workspace, path)
+
+
+def test_null_and_non_text_fields_fall_back_to_defaults(workspace, tmp_path):
+    """A hostile outbox: ``null``, numbers and lists where text belongs are read as absent."""
+    public = ["https://www.w3.org/ns/activitystreams#Public"]
+    activities = [
+        {
+            "type": "Create",
+            "id": f"{STATUS}901/activity",
+            "actor": "https://social.example/users/acmebakery",
+            "published": "2024-03-01T12:00:00Z",
+            "object": {
+                "id": f"{STATUS}901",
+                "content": None,
+                "url": None,
+                "summary": None,
+                "inReplyTo": None,
+                "to": public,
+            },
+        },
+        {
+            "type": "Create",
+            "id": f"{STATUS}902/activity",
+            "actor": "https://social.example/users/acmebakery",
+            "published": "2024-03-01T12:05:00Z",
+            "object": {
+                "id": f"{STATUS}902",
+                "content": 5,
+                "url": ["https://social.example/@acmebakery/902"],
+                "summary": {"text": "cw"},
+                "inReplyTo": "https://other.example/statuses/1",
+                "to": public,
+            },
+        },
+    ]
+    path = tmp_path / "outbox.json"
+    path.write_text(json.dumps({"orderedItems": activities}))
+    summary = _import(workspace, path)
+    assert (summary.posts_created, summary.items_created, summary.skipped) == (1, 1, {})
+    post = Post.objects.get(source_id=f"{STATUS}901")
+    assert (post.title, post.body, post.url) == ("", "", f"{STATUS}901")
+    item = Item.objects.get()
+    assert (item.html, item.url) == ("", f"{STATUS}902")
+    assert item.signals["in_reply_to"] == "https://other.example/statuses/1"

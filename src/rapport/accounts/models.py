@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import ClassVar
 from zoneinfo import available_timezones
 
 from django.contrib.auth.base_user import BaseUserManager
@@ -36,9 +37,11 @@ class User(AbstractUser):
     email = models.EmailField("e-mail address", unique=True)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()  # type: ignore[misc]
+    # The stubs type AbstractUser.objects as Django's username-based UserManager;
+    # Django documents a BaseUserManager subclass as the way to replace it.
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     def __str__(self) -> str:
         return self.email

@@ -22,7 +22,9 @@ class AddChannelForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         kinds = addable_kinds()
-        self.fields["kind"].choices = [(k, c.label or k) for k, c in kinds.items()]
+        kind_field = self.fields["kind"]
+        assert isinstance(kind_field, forms.ChoiceField)  # declared above
+        kind_field.choices = [(k, c.label or k) for k, c in kinds.items()]
         for kind, cls in kinds.items():
             for name in cls.config_fields:
                 self.fields.setdefault(

@@ -61,7 +61,7 @@ class SyncSummary:
 def _huey() -> Huey:
     from huey.contrib.djhuey import HUEY
 
-    return HUEY  # type: ignore[no-any-return]
+    return HUEY
 
 
 def _backoff_key(channel_id: int) -> str:

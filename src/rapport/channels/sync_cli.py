@@ -44,6 +44,7 @@ def channels_sync(channel_id: int | None, slug: str | None) -> None:
         if not channels:
             raise NotFound(f"no channel {channel_id}; see `rapport channels list --workspace SLUG`")
     else:
+        assert slug is not None  # exactly one of the two, checked above
         fetching = [k for k, cls in channel_classes().items() if cls.can_fetch]
         channels = list(
             Channel.objects.filter(

@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from rapport.accounts.models import Role
+from rapport.accounts.models import Membership, Role, Workspace
 from rapport.channels.forms import AddChannelForm, ReconnectForm
 from rapport.channels.models import Channel
 from rapport.channels.registry import channel_classes
@@ -17,7 +17,9 @@ from rapport.errors import ValidationError
 from rapport.web.access import workspace_for
 
 
-def _page(request: HttpRequest, workspace, membership, form) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _page(
+    request: HttpRequest, workspace: Workspace, membership: Membership, form: AddChannelForm
+) -> HttpResponse:
     classes = channel_classes()
     channels = [
         (channel, classes.get(channel.kind))

@@ -21,6 +21,13 @@ from django.db import connection, models
 from django.utils import timezone
 
 
+def _column(field: models.Field[Any, Any]) -> str:
+    """The database column of a concrete field (the only kind that has one)."""
+    if field.column is None:
+        raise TypeError(f"{field!r} has no column of its own")
+    return field.column
+
+
 def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     """``count`` fresh primary keys for ``model``; call inside ``transaction.atomic``.
 
@@ -35,14 +42,14 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, model._meta.pk.column, count],
+                [table, _column(model._meta.pk), count],
             )
             return [row[0] for row in cursor.fetchall()]
         if connection.vendor != "sqlite":
             raise NotImplementedError(
                 f"fast ingest supports SQLite and PostgreSQL, not {connection.vendor}"
             )
-        pk = connection.ops.quote_name(model._meta.pk.column)
+        pk = connection.ops.quote_name(_column(model._meta.pk))
         cursor.execute(f"SELECT MAX({pk}) FROM {connection.ops.quote_name(table)}")
         highest = cursor.fetchone()[0] or 0
         cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
@@ -69,13 +76,9 @@ class FastInsert:
         ]
         quote = connection.ops.quote_name
         names = [meta.pk, *self.explicit, *self.rest]
-        self.sql = (
-            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in names)}) "
-            f"VALUES ({', '.join(['%s'] * len(names))})"
-        )
-        self.copy_sql = (
-            f"COPY {quote(meta.db_table)} ({', '.join(quote(f.column) for f in names)}) FROM STDIN"
-        )
+        table, column_list = quote(meta.db_table), ", ".join(quote(_column(f)) for f in names)
+        self.sql = f"INSERT INTO {table} ({column_list}) VALUES ({', '.join(['%s'] * len(names))})"
+        self.copy_sql = f"COPY {table} ({column_list}) FROM STDIN"
 
     @staticmethod
     def adapter(field: models.Field[Any, Any]) -> Any:

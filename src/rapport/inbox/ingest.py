@@ -15,7 +15,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from django.db import connection, transaction
 
@@ -110,6 +110,17 @@ def refresh_planner_statistics() -> None:
         cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
 
 
+_Pending = TypeVar("_Pending", ItemRecord, PostRecord, SignalRecord)
+
+
+def _add_new(pending: dict[str, _Pending], record: _Pending) -> bool:
+    """Queue ``record`` under its id; False when the source already gave that id."""
+    if record.source_id in pending:
+        return False
+    pending[record.source_id] = record
+    return True
+
+
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
@@ -160,17 +171,15 @@ class Ingestor:
         if not record.source_id or len(record.source_id) > MAX_ID:
             self.summary.skipped["missing or over-long id"] += 1
             return
-        pending: dict[str, object]
         if isinstance(record, ItemRecord):
-            pending = self._items
+            added = _add_new(self._items, record)
         elif isinstance(record, PostRecord):
-            pending = self._posts
+            added = _add_new(self._posts, record)
         else:
-            pending = self._signals
-        if record.source_id in pending:
+            added = _add_new(self._signals, record)
+        if not added:
             self.summary.skipped["the same id twice in the source"] += 1
             return
-        pending[record.source_id] = record
         if cleaned is not None:
             self._prepared[record.source_id] = cleaned
         if len(self._items) + len(self._signals) >= self.batch_size or len(self._posts) >= 500:

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from rapport.inbox.forms import AcknowledgeForm, LabelForm, ReplyForm
 from rapport.inbox.models import Item, Label
 from rapport.inbox.selectors import TAB_TITLES, Cursor, Row, Tab, TabCounts
 from rapport.web.access import workspace_for
+from rapport.web.http import HtmxHttpRequest
 
 _SECTION = {0: "Needs reply", 1: "Conversation", 2: "Not triaged yet"}
 
@@ -62,12 +63,12 @@ def _tab_links(counts: TabCounts) -> list[tuple[str, str, str]]:
 
 
 def _queue_context(
-    request: HttpRequest, workspace: Workspace, membership: Membership, tab: Tab
+    request: HtmxHttpRequest, workspace: Workspace, membership: Membership, tab: Tab
 ) -> dict[str, Any]:
     """Everything the queue needs; a "Show more" partial skips the counts and headings."""
     now = timezone.now()
     after = request.GET.get("after") or None
-    partial = bool(request.htmx and after)  # type: ignore[attr-defined]
+    partial = bool(request.htmx and after)
     page = selectors.queue_page(workspace=workspace, tab=tab, now=now, after=after)
     counts = None if partial else selectors.tab_counts(workspace=workspace, now=now)
     inbox_url = reverse("inbox:index", args=[workspace.slug])
@@ -89,7 +90,7 @@ def _queue_context(
 
 
 @login_required
-def index(request: HttpRequest, slug: str) -> HttpResponse:
+def index(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     workspace, membership = workspace_for(request, slug)
     tab = _tab(request.GET.get("tab"))
     try:
@@ -104,18 +105,18 @@ def index(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def acknowledge_all(request: HttpRequest, slug: str) -> HttpResponse:
+def acknowledge_all(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     workspace, membership = workspace_for(request, slug, Role.EDITOR)
     form = AcknowledgeForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest("the page was too old; reload it and try again")
     count = services.acknowledge_appreciation(
         workspace=workspace,
-        user=request.user,
-        seen_at=form.cleaned_data["seen_at"],  # type: ignore[arg-type]
+        user=request.user,  # type: ignore[arg-type]  # login_required: never anonymous
+        seen_at=form.cleaned_data["seen_at"],
     )
     note = f"Acknowledged {count} thank-you message{'s' if count != 1 else ''}."
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         context = _queue_context(request, workspace, membership, Tab.APPRECIATION)
         return render(request, "inbox/index.html#queue", {**context, "note": note})
     messages.success(request, note)
@@ -143,14 +144,14 @@ def _item_context(workspace: Workspace, membership: Membership, item: Item) -> d
 
 
 @login_required
-def item_detail(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+def item_detail(request: HtmxHttpRequest, slug: str, item_id: int) -> HttpResponse:
     workspace, membership = workspace_for(request, slug)
     item = _item_or_404(workspace, item_id)
     return render(request, "inbox/item.html", _item_context(workspace, membership, item))
 
 
 def _after_action(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     workspace: Workspace,
     membership: Membership,
     item: Item,
@@ -159,7 +160,7 @@ def _after_action(
     error: bool = False,
     reply_form: ReplyForm | None = None,
 ) -> HttpResponse:
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         if request.POST.get("from") == "list":
             return HttpResponse("")  # the row leaves the queue
         context = _item_context(workspace, membership, item)
@@ -180,7 +181,7 @@ def _after_action(
 
 @login_required
 @require_POST
-def item_done(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+def item_done(request: HtmxHttpRequest, slug: str, item_id: int) -> HttpResponse:
     workspace, membership = workspace_for(request, slug, Role.EDITOR)
     item = services.mark_done(item=_item_or_404(workspace, item_id), user=request.user)  # type: ignore[arg-type]
     return _after_action(request, workspace, membership, item, "Marked done.")
@@ -188,7 +189,7 @@ def item_done(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def item_label(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+def item_label(request: HtmxHttpRequest, slug: str, item_id: int) -> HttpResponse:
     workspace, membership = workspace_for(request, slug, Role.EDITOR)
     item = _item_or_404(workspace, item_id)
     form = LabelForm(request.POST)
@@ -203,7 +204,7 @@ def item_label(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def item_reply(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+def item_reply(request: HtmxHttpRequest, slug: str, item_id: int) -> HttpResponse:
     workspace, membership = workspace_for(request, slug, Role.EDITOR)
     item = _item_or_404(workspace, item_id)
     form = ReplyForm(request.POST)

@@ -9,10 +9,11 @@ from django.shortcuts import render
 from rapport.errors import ValidationError
 from rapport.people import selectors
 from rapport.web.access import workspace_for
+from rapport.web.http import HtmxHttpRequest
 
 
 @login_required
-def index(request: HttpRequest, slug: str) -> HttpResponse:
+def index(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     workspace, _ = workspace_for(request, slug)
     query = request.GET.get("q", "")[:200]
     try:
@@ -23,7 +24,7 @@ def index(request: HttpRequest, slug: str) -> HttpResponse:
         return HttpResponseBadRequest(str(exc))
     context = {"workspace": workspace, "section": "people", "page": page, "q": query}
     template = "people/index.html"
-    if request.htmx and request.GET.get("after"):  # type: ignore[attr-defined]
+    if request.htmx and request.GET.get("after"):
         template += "#rows"
     return render(request, template, context)
 

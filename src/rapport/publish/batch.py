@@ -28,7 +28,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, Field
 from django.utils import timezone
 
 from rapport.channels.base import Channel as ChannelPlugin
@@ -51,15 +51,22 @@ CLAIM_CHUNK = 10
 LIVE_POSTS = (PostStatus.SCHEDULED, PostStatus.PUBLISHED)
 
 
+def _column(name: str) -> str:
+    """The database column of ``Delivery``'s concrete field ``name``."""
+    field = Delivery._meta.get_field(name)
+    if not isinstance(field, Field) or field.column is None:
+        raise TypeError(f"Delivery.{name} has no column of its own")
+    return field.column
+
+
 def claim_many(ids: Sequence[int], *, now: datetime, status: str) -> list[int]:
     """Claim those of ``ids`` that are still ``status`` and due; return the ids claimed."""
     if not ids:
         return []
     ops, meta = connection.ops, Delivery._meta
     q = ops.quote_name
-    col = {name: q(meta.get_field(name).column) for name in ("status", "attempts", "due_at")}
-    col["updated_at"] = q(meta.get_field("updated_at").column)
-    pk = q(meta.pk.column)
+    col = {name: q(_column(name)) for name in ("status", "attempts", "due_at", "updated_at")}
+    pk = q(_column(meta.pk.name))
     sql = (
         f"UPDATE {q(meta.db_table)} SET {col['status']} = %s, "
         f"{col['attempts']} = {col['attempts']} + 1, {col['updated_at']} = %s "
@@ -133,9 +140,11 @@ def _run_channel(
     for chunk in _chunks(rows, size):
         at = now or timezone.now()
         claimed: dict[int, str] = {}
-        for status in (DeliveryStatus.SCHEDULED, DeliveryStatus.UNCONFIRMED):
-            wanted = [pk for pk, was in chunk if was == status]
-            claimed.update(dict.fromkeys(claim_many(wanted, now=at, status=status), status))
+        for from_status in (DeliveryStatus.SCHEDULED, DeliveryStatus.UNCONFIRMED):
+            wanted = [pk for pk, was in chunk if was == from_status]
+            claimed.update(
+                dict.fromkeys(claim_many(wanted, now=at, status=from_status), from_status)
+            )
         if not claimed:
             continue
         claimed_at = time.monotonic()

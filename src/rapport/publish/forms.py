@@ -30,7 +30,9 @@ class SlotForm(forms.Form):
 
     def __init__(self, *args: Any, channels: list[Channel], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["channel"].choices = [(str(c.pk), c.name) for c in channels]
+        channel_field = self.fields["channel"]
+        assert isinstance(channel_field, forms.ChoiceField)  # declared above
+        channel_field.choices = [(str(c.pk), c.name) for c in channels]
 
 
 class ComposeForm(forms.Form):
@@ -61,7 +63,9 @@ class ComposeForm(forms.Form):
         self.workspace = workspace
         self.channel_list = channels
         self.checked_images: list[tuple[int, ImageUpload]] = []
-        self.fields["channels"].choices = [(str(c.pk), f"{c.name} ({c.kind})") for c in channels]
+        channels_field = self.fields["channels"]
+        assert isinstance(channels_field, forms.ChoiceField)  # declared above
+        channels_field.choices = [(str(c.pk), f"{c.name} ({c.kind})") for c in channels]
         for n in range(1, IMAGE_SLOTS + 1):
             self.fields[f"image_{n}"] = forms.FileField(
                 required=False,
@@ -128,7 +132,7 @@ class ComposeForm(forms.Form):
 
     def when_value(self) -> When:
         if self.cleaned_data.get("when") in ("queue", "next"):
-            return self.cleaned_data["when"]  # type: ignore[no-any-return]
+            return self.cleaned_data["when"]
         if self.cleaned_data.get("when") != "at":
             return "now"
         at: datetime = self.cleaned_data["at"]

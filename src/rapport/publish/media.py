@@ -290,6 +290,7 @@ def media_items(delivery_media: list[dict[str, Any]], images: list[PostImage]) -
         image = by_pk.get(int(entry.get("image", 0)))
         if image is None:
             continue
+        assert image.file.name is not None  # a NOT NULL column: a saved row always has one
         items.append(
             MediaItem(
                 name=image.name,

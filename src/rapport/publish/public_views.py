@@ -53,7 +53,7 @@ def with_code(url: str, code: str) -> str:
 
 
 @require_GET
-def post_image(request: HttpRequest, name: str) -> HttpResponse:
+def post_image(request: HttpRequest, name: str) -> FileResponse:
     """A post's image for feeds and newsletters: ``/m/<token><ext>``, public but unguessable.
 
     Served with the content type Pillow found at upload (never guessed from a

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from rapport.channels.models import Channel
@@ -93,16 +94,17 @@ def share_next(channel: Channel, *, after: datetime) -> datetime:
     chain, when = [], first
     while when in queued:
         chain.append(queued[when])
-        when = next(slots, None)
-        if when is None:
+        following = next(slots, None)
+        if following is None:
             raise ValidationError(f"{channel.name}'s queue is full", field="at")
+        when = following
     targets = [d.due_at for d in chain[1:]] + [when]
     for delivery, target in reversed(list(zip(chain, targets, strict=True))):
         moved = Delivery.objects.filter(
             pk=delivery.pk, status=DeliveryStatus.SCHEDULED, due_at=delivery.due_at
         ).update(due_at=target)
         if moved:
-            transaction.on_commit(lambda d=delivery.pk, t=target: enqueue_delivery(d, t))
+            transaction.on_commit(partial(enqueue_delivery, delivery.pk, target))
     return first
 
 

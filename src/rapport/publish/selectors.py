@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery, Sum
@@ -72,7 +73,7 @@ def feed_deliveries(workspace: Workspace, *, limit: int = 50) -> QuerySet[Delive
     )
 
 
-def link_clicks(post: Post) -> list[dict[str, object]]:
+def link_clicks(post: Post) -> list[Mapping[str, object]]:
     """Per tracked link of ``post``: its URL, code and total clicks."""
     return list(
         Link.objects.filter(post=post)

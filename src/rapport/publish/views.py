@@ -13,17 +13,25 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from rapport.accounts.models import Role
+from rapport.accounts.models import Membership, Role, Workspace
 from rapport.errors import RapportError, ValidationError
 from rapport.publish import selectors, services
 from rapport.publish.conversions import conversion_secret
 from rapport.publish.forms import ComposeForm, SlotForm
 from rapport.publish.media import missing_alt
 from rapport.publish.queue import add_slot, week_ahead
+from rapport.publish.selectors import VariantPreview
 from rapport.web.access import workspace_for
+from rapport.web.http import HtmxHttpRequest
 
 
-def _page(request: HttpRequest, workspace, membership, form, previews=None):  # type: ignore[no-untyped-def]
+def _page(
+    request: HttpRequest,
+    workspace: Workspace,
+    membership: Membership,
+    form: ComposeForm,
+    previews: list[VariantPreview] | None = None,
+) -> HttpResponse:
     channels = selectors.publishable_channels(workspace)
     context = {
         "workspace": workspace,
@@ -58,7 +66,7 @@ def index(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def compose(request: HttpRequest, slug: str) -> HttpResponse:
+def compose(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     workspace, membership = workspace_for(request, slug, Role.EDITOR)
     form = ComposeForm(
         request.POST,
@@ -109,7 +117,7 @@ def compose(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("publish:post", slug=workspace.slug, post_id=post.pk)
 
 
-def _media_preview(request: HttpRequest, workspace, form: ComposeForm) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _media_preview(request: HttpRequest, workspace: Workspace, form: ComposeForm) -> HttpResponse:
     """The images part of the preview, asked for when an image or its alt text changes.
 
     Typing in the post does not send the images again (the text preview leaves

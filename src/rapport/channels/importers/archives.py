@@ -92,6 +92,7 @@ class ArchiveReader:
     @contextmanager
     def _open_raw(self, member: str) -> Iterator[IO[bytes]]:
         path = self.path
+        handle: IO[bytes]
         if path.is_dir():
             with (path / member).open("rb") as handle:
                 yield handle
@@ -100,11 +101,11 @@ class ArchiveReader:
                 yield handle
         elif _looks_like_tar(path):
             with tarfile.open(path, "r:*") as tar:
-                handle = tar.extractfile(member)
-                if handle is None:
+                extracted = tar.extractfile(member)
+                if extracted is None:
                     raise ImportFormatError(str(path), f"{member} is not a file")
-                with handle:
-                    yield handle
+                with extracted:
+                    yield extracted
         else:
             with path.open("rb") as handle:
                 yield handle

@@ -20,7 +20,7 @@ from typing import Any
 
 from rapport.channels.importers.base import Importer
 from rapport.channels.importers.car import CarReader
-from rapport.channels.importers.jsonstream import parse_time
+from rapport.channels.importers.jsonstream import parse_time, str_field
 from rapport.channels.importers.streams import CountingReader, open_binary
 from rapport.channels.records import (
     AuthorRecord,
@@ -184,7 +184,7 @@ def _record(
         return SkippedRecord(uri, f"{collection} records are not messages")
     if created is None:
         return SkippedRecord(uri, "a post without a valid createdAt")
-    text = value.get("text") if isinstance(value.get("text"), str) else ""
+    text = str_field(value, "text")
     url = f"https://bsky.app/profile/{index.did}/post/{rkey}"
     parent = _ref_uri(value.get("reply"), "parent")
     if not isinstance(value.get("reply"), dict):

@@ -102,9 +102,10 @@ def _cid_length(data: bytes) -> int | None:
         return 34
     pos = 0
     for _ in range(3):  # version, codec, multihash code
-        pos = _skip_varint(data, pos)
-        if pos is None:
+        after = _skip_varint(data, pos)
+        if after is None:
             return None
+        pos = after
     length_start = pos
     value = shift = 0
     while pos < len(data) and pos - length_start < 10:

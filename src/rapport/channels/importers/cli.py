@@ -61,10 +61,10 @@ def run_cli_import(*, kind: str, path: Path, slug: str, triage: bool) -> None:
     from rapport.channels.models import ImportState
 
     workspace = get_workspace(slug=slug)
-    job = start_cli(workspace=workspace, kind=kind, path=path)
+    started = start_cli(workspace=workspace, kind=kind, path=path)
     console = Console(stderr=True)
     with _ProgressBar(console) as update:
-        job = run_job(job_id=job.pk, path=path, progress=update, triage=False)
+        job = run_job(job_id=started.pk, path=path, progress=update, triage=False)
     if job is None or job.state != ImportState.DONE:
         raise ImportFailed(job.error if job else "the import job disappeared")
     click.echo(f"Imported {path} as {job.source}")

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import tarfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 import ijson
 
+from rapport.channels.importers.streams import CountingReader
 from rapport.errors import ImportFormatError
 
 #: No real export nests deeper than a dozen levels; hostile ones try thousands.
@@ -34,7 +35,7 @@ STREAM_ERRORS = (
 
 
 def iter_json_items(
-    path: Path, stream: IO[bytes], prefix: str, *, member: str = ""
+    path: Path, stream: IO[bytes] | CountingReader, prefix: str, *, member: str = ""
 ) -> Iterator[Any]:
     """Yield each value at ``prefix`` (e.g. ``orderedItems.item``) of the JSON in ``stream``.
 
@@ -82,6 +83,12 @@ def iter_json_items(
 def _short(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text if len(text) <= 120 else text[:117] + "..."
+
+
+def str_field(obj: Mapping[str, Any], key: str, default: str = "") -> str:
+    """``obj[key]`` when it is a string; ``default`` when it is missing, ``null`` or not text."""
+    value = obj.get(key)
+    return value if isinstance(value, str) else default
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from rapport.channels.importers.archives import ArchiveReader
 from rapport.channels.importers.base import Importer
-from rapport.channels.importers.jsonstream import iter_json_items, parse_time
+from rapport.channels.importers.jsonstream import iter_json_items, parse_time, str_field
 from rapport.channels.records import AuthorRecord, ItemRecord, PostRecord, Record, SkippedRecord
 from rapport.hookspecs import hookimpl
 
@@ -94,8 +94,8 @@ def _owner_from_actor(actor: Any) -> AuthorRecord | None:
     host = urlsplit(actor_id).hostname
     if not host:
         return None
-    name = actor.get("name") if isinstance(actor.get("name"), str) else ""
-    url = actor.get("url") if isinstance(actor.get("url"), str) else actor_id
+    name = str_field(actor, "name")
+    url = str_field(actor, "url", actor_id)
     return AuthorRecord(
         platform="mastodon", key=f"{username}@{host}".lower(), display_name=name, url=url
     )
@@ -140,15 +140,15 @@ def _record(
         return SkippedRecord(activity_id, "a post without an id")
     if created is None:
         return SkippedRecord(status_id, "a post without a valid date")
-    content = obj.get("content") if isinstance(obj.get("content"), str) else ""
-    url = obj.get("url") if isinstance(obj.get("url"), str) else status_id
-    reply_to = obj.get("inReplyTo") if isinstance(obj.get("inReplyTo"), str) else ""
+    content = str_field(obj, "content")
+    url = str_field(obj, "url", status_id)
+    reply_to = str_field(obj, "inReplyTo")
     audience = _addresses(obj.get("to"), obj.get("cc"), activity.get("to"), activity.get("cc"))
     public = any(a in PUBLIC for a in audience)
     followers = any(a.endswith("/followers") for a in audience)
     direct = not public and not followers
     if not reply_to and not direct:
-        summary = obj.get("summary") if isinstance(obj.get("summary"), str) else ""
+        summary = str_field(obj, "summary")
         return PostRecord(
             source_id=status_id, title=summary, html=content, url=url, published_at=created
         )

@@ -47,9 +47,19 @@ def _suffix(name: str) -> str:
 class UploadToDataDir(TemporaryFileUploadHandler):
     """Write every uploaded file straight to ``DATA_DIR/uploads``, capped in size."""
 
-    def new_file(self, *args: Any, **kwargs: Any) -> None:
-        super(TemporaryFileUploadHandler, self).new_file(*args, **kwargs)
-        self.file = _UploadFile(self.file_name, self.content_type, 0, self.charset)
+    def new_file(
+        self,
+        field_name: str,
+        file_name: str,
+        content_type: str,
+        content_length: int | None,
+        charset: str | None = None,
+        content_type_extra: dict[str, bytes] | None = None,
+    ) -> None:
+        super(TemporaryFileUploadHandler, self).new_file(
+            field_name, file_name, content_type, content_length, charset, content_type_extra
+        )
+        self.file = _UploadFile(file_name, content_type, 0, self.charset)
         self.received = 0
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:

@@ -50,8 +50,10 @@ def error_for(status: int, headers: Mapping[str, str], label: str) -> ChannelErr
     if status in (401, 403):
         return ChannelAuthError(f"{label} refused the credentials (HTTP {status})")
     if status == 429:
-        wait = ratelimit.retry_after(headers) or 60.0
-        return RateLimited(f"{label} asks us to slow down (HTTP 429)", retry_after=wait)
+        return RateLimited(
+            f"{label} asks us to slow down (HTTP 429)",
+            retry_after=ratelimit.retry_after(headers) or 60.0,
+        )
     if status >= 500:
         wait = ratelimit.retry_after(headers) if status == 503 else None
         if wait is not None:

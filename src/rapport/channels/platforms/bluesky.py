@@ -139,7 +139,7 @@ class BlueskyChannel(Channel):
 
     @property
     def did(self) -> str:
-        return str(self.client._session.did)  # type: ignore[union-attr]
+        return str(self.client._session.did)
 
     @contextmanager
     def _errors(self) -> Iterator[None]:

@@ -60,6 +60,7 @@ class MastodonChannel(Channel):
     secret_fields = ("access_token",)
     max_pages = 10
     retry_after_hint: float | None = None
+    _last: requests.Response | None  # the last HTTP answer, set by the session's hook
     media_limits = mastodon_publish.MEDIA_LIMITS  # checked at compose time
     read_media_limits = staticmethod(mastodon_publish.read_media_limits)
 
@@ -100,7 +101,7 @@ class MastodonChannel(Channel):
     @contextmanager
     def _errors(self) -> Iterator[None]:
         """Map whatever Mastodon.py raised to Rapport's errors, from the real answer."""
-        self._last: requests.Response | None = None
+        self._last = None
         try:
             yield
         except MastodonNetworkError as exc:

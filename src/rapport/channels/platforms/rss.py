@@ -136,8 +136,12 @@ def _read_cursor(cursor: str) -> dict[str, Any]:
         value = {}
     if not isinstance(value, dict):
         value = {}
-    feeds = value.get("feeds") if isinstance(value.get("feeds"), dict) else {}
-    posts = value.get("posts") if isinstance(value.get("posts"), list) else []
+    feeds = value.get("feeds")
+    posts = value.get("posts")
+    if not isinstance(feeds, dict):
+        feeds = {}
+    if not isinstance(posts, list):
+        posts = []
     return {
         "feeds": {str(k): v for k, v in feeds.items() if isinstance(v, dict)},
         "posts": [str(p) for p in posts],
