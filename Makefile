@@ -31,6 +31,7 @@ test: install-dev
 
 lint: install-dev
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy src/rapport
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
