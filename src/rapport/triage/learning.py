@@ -53,7 +53,12 @@ def corrections(*, workspace: Workspace) -> list[tuple[TriageInput, str]]:
         )
     )
     return [
-        (TriageInput(key=item_id, text=text, parent_text=posts.get(post_id, "") or ""), label)
+        (
+            TriageInput(
+                key=item_id, text=text, parent_text=posts.get(post_id) or "" if post_id else ""
+            ),
+            label,
+        )
         for item_id, (label, text, post_id) in latest.items()
     ]
 
@@ -186,7 +191,7 @@ def due_for_adaptation() -> list[Workspace]:
     from django.db.models import Count, Q
 
     base_version = get_classifier().version
-    out = []
+    out: list[Workspace] = []
     rows = Workspace.objects.annotate(n=Count("items", filter=Q(items__is_own=False))).filter(
         n__gte=selfadapt.MIN_ITEMS
     )

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from rapport.accounts.models import Role, Workspace
+from rapport.accounts.models import Role, User, Workspace
 from rapport.errors import ValidationError
 from rapport.inbox.models import Item, Label
 from rapport.triage.batch import triage_batch
@@ -80,7 +80,7 @@ def retriage(*, workspace: Workspace, progress: Progress | None = None) -> int:
     return triage_items(workspace=workspace, progress=progress)
 
 
-def record_owner_label(*, item: Item, label: str, user: object | None) -> TriageDecision:
+def record_owner_label(*, item: Item, label: str, user: User | None) -> TriageDecision:
     """Store the owner's correction (source=owner) and mirror it on the item.
 
     ``user`` must be allowed to edit the workspace (editor or owner); ``None``
@@ -93,7 +93,7 @@ def record_owner_label(*, item: Item, label: str, user: object | None) -> Triage
     if user is not None:
         from rapport.accounts.services import require_role
 
-        require_role(user=user, workspace=item.workspace, role=Role.EDITOR)  # type: ignore[arg-type]
+        require_role(user=user, workspace=item.workspace, role=Role.EDITOR)
     flags = [f for f in (item.flags or []) if f != "link_spam" or label == Label.SPAM]
     who = getattr(user, "email", "") or "the owner"
     with transaction.atomic():
@@ -105,7 +105,7 @@ def record_owner_label(*, item: Item, label: str, user: object | None) -> Triage
             reasons=[f"corrected by {who}"],
             source=DecisionSource.OWNER,
             model_version="",
-            decided_by=user if getattr(user, "pk", None) else None,
+            decided_by=user if user is not None and user.pk else None,
         )
         item.label = label
         item.flags = flags
