@@ -299,11 +299,10 @@ def test_upload_of_another_archive_while_an_import_runs(workspace, client, setti
     assert Item.objects.filter(source="wxr:blog.acme-bakery.example").count() == 8
 
 
-def test_queued_job_on_sqlite_waits_for_the_running_import_then_runs(workspace, settings, tmp_path):
+def test_a_queued_job_waits_for_the_running_import_on_sqlite_only(workspace, settings, tmp_path):
     """SQLite: the worker's claim needs the write lock the running import holds; the job
-    stays queued, says it is waiting, and runs when the lock is free."""
-    if connection.vendor != "sqlite":
-        pytest.skip("PostgreSQL runs imports of different archives side by side")
+    stays queued, says it is waiting, and runs when the lock is free. PostgreSQL runs
+    imports of different archives side by side: the job finishes while the other is held."""
     from rapport.channels import import_progress
     from rapport.channels.import_jobs import WAITING
     from rapport.channels.import_status import job_status
@@ -318,13 +317,23 @@ def test_queued_job_on_sqlite_waits_for_the_running_import_then_runs(workspace, 
 
     def worker() -> None:
         try:
-            with connection.cursor() as cursor:
-                cursor.execute("PRAGMA busy_timeout = 200")
+            if connection.vendor == "sqlite":
+                with connection.cursor() as cursor:
+                    cursor.execute("PRAGMA busy_timeout = 200")
             run_job(job_id=job.pk, triage=False)
         finally:
             connections.close_all()
             finished.set()
 
+    if connection.vendor != "sqlite":
+        with HeldImport(_cli_job(workspace)):
+            thread = threading.Thread(target=worker)
+            thread.start()
+            thread.join(30)
+            assert finished.is_set(), "the job waited for an import of another archive"
+        job.refresh_from_db()
+        assert (job.state, job.items_created) == ("done", 1)
+        return
     with HeldImport(_cli_job(workspace)):
         thread = threading.Thread(target=worker)
         thread.start()
