@@ -27,11 +27,10 @@ from django.db import OperationalError, connection, transaction
 
 from rapport.accounts.models import Membership, Workspace
 from rapport.channels.importers.base import Importer
-from rapport.channels.readahead import read_ahead
 from rapport.channels.registry import importer_class
 from rapport.errors import ImportBusy, ImportFormatError
 from rapport.inbox.bulk import paused_gc
-from rapport.inbox.ingest import Ingestor, IngestSummary, prepare
+from rapport.inbox.ingest import Ingestor, IngestSummary
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +114,7 @@ def run_import(
             on_flush=_reporter(importer, progress) if progress else None,
         )
         try:
-            for record in read_ahead(importer.records(), prepare):
+            for record in importer.records():
                 ingestor.add(record)
         except ImportFormatError:
             raise

@@ -15,7 +15,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 from django.db import connection, transaction
 
@@ -70,27 +70,11 @@ class IngestSummary:
         return sum(self.skipped.values())
 
 
-class Prepared(NamedTuple):
-    """An item record with its content already cleaned (by a reader thread)."""
-
-    record: Record
-    html: str
-    text: str
-
-
 def clean_content(record: ItemRecord) -> tuple[str, str]:
     """Safe HTML and plain text of an item; plain-text records are escaped, not parsed."""
     html = sanitize_html(record.html) if record.html else autop(_html.escape(record.text))
     text = html_to_text(html) if record.html or not record.text else record.text.strip()
     return html, text
-
-
-def prepare(record: Record) -> Record | Prepared:
-    """Do the CPU work of ``Ingestor.add`` that needs no database, so that it can
-    run in a thread while the database writes the previous batch."""
-    if isinstance(record, ItemRecord) and record.source_id:
-        return Prepared(record, *clean_content(record))
-    return record
 
 
 def refresh_planner_statistics() -> None:
@@ -155,16 +139,12 @@ class Ingestor:
         self._items: dict[str, ItemRecord] = {}
         self._signals: dict[str, SignalRecord] = {}
         self._insert_items = FastInsert(Item, ITEM_COLUMNS)
-        self._prepared: dict[str, tuple[str, str]] = {}
         self._own_replies: list[str] = []
         self._interactions: dict[int, tuple[int, datetime]] = {}
         self._analyze_at = ANALYZE_FIRST
 
     # -- intake ---------------------------------------------------------------
-    def add(self, record: Record | Prepared) -> None:
-        cleaned = None
-        if isinstance(record, Prepared):
-            cleaned, record = (record.html, record.text), record.record
+    def add(self, record: Record) -> None:
         if isinstance(record, SkippedRecord):
             self.summary.skipped[record.reason] += 1
             return
@@ -180,12 +160,10 @@ class Ingestor:
         if not added:
             self.summary.skipped["the same id twice in the source"] += 1
             return
-        if cleaned is not None:
-            self._prepared[record.source_id] = cleaned
         if len(self._items) + len(self._signals) >= self.batch_size or len(self._posts) >= 500:
             self.flush()
 
-    def add_all(self, records: Iterable[Record | Prepared]) -> None:
+    def add_all(self, records: Iterable[Record]) -> None:
         for record in records:
             self.add(record)
 
@@ -275,8 +253,6 @@ class Ingestor:
         records, self._items = self._items, {}
         existing = self._item_refs(list(records))
         self.summary.already_present += len(existing)
-        for sid in existing:
-            self._prepared.pop(sid, None)
         new = {sid: r for sid, r in records.items() if sid not in existing}
         if not new:
             return
@@ -334,8 +310,7 @@ class Ingestor:
         author_id: int | None,
         created: datetime,
     ) -> tuple[Any, ...]:
-        prepared = self._prepared.pop(record.source_id, None)
-        html, text = prepared if prepared is not None else clean_content(record)
+        html, text = clean_content(record)
         return (
             ref.id,
             self.workspace.pk,
