@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -40,6 +40,7 @@ from rapport.channels.importing import (
     ImportProgress,
     ImportSummary,
     busy_message,
+    locked_is_busy,
     open_importer,
     run_import,
 )
@@ -76,7 +77,7 @@ def start_upload(
     On SQLite, while another import holds the write lock, the row waits for it
     up to the busy timeout, then ``ImportBusy`` says so.
     """
-    with _locked_is_busy():
+    with locked_is_busy():
         job = ImportJob.objects.create(
             workspace=workspace,
             kind=kind,
@@ -106,7 +107,7 @@ def start_cli(*, workspace: Workspace, kind: str, path: Path) -> ImportJob:
     source = open_importer(workspace=workspace, kind=kind, path=path).source()
     if running_import_of(workspace=workspace, source=source) is not None:
         raise ImportBusy(busy_message(workspace))
-    with _locked_is_busy():
+    with locked_is_busy():
         return ImportJob.objects.create(
             workspace=workspace,
             kind=kind,
@@ -342,18 +343,6 @@ def _patiently(
                 waiting()
             time.sleep(0.5)
     raise AssertionError("unreachable")
-
-
-@contextlib.contextmanager
-def _locked_is_busy() -> Iterator[None]:
-    try:
-        yield
-    except OperationalError as exc:
-        if "locked" not in str(exc):
-            raise
-        raise ImportBusy(
-            "the database is busy with another import; try again when it has finished"
-        ) from None
 
 
 def _size(path: Path) -> int:

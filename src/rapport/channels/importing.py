@@ -106,7 +106,7 @@ def run_import(
     """
     path = Path(path)
     importer = importer or open_importer(workspace=workspace, kind=kind, path=path)
-    with _locked_is_busy(), transaction.atomic(), _bulk_session(), paused_gc():
+    with locked_is_busy(), transaction.atomic(), _bulk_session(), paused_gc():
         _hold_source(workspace, importer.source())
         ingestor = Ingestor(
             workspace=workspace,
@@ -152,7 +152,7 @@ def busy_message(workspace: Workspace) -> str:
 
 
 @contextmanager
-def _locked_is_busy() -> Iterator[None]:
+def locked_is_busy() -> Iterator[None]:
     """SQLite's "database is locked" (another writer held the write lock past the
     busy timeout; the transaction never began or was rolled back) becomes
     ``ImportBusy`` with a message for the user."""
