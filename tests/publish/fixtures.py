@@ -89,3 +89,24 @@ def api_as(client: Any, workspace: Any) -> Any:
         return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
     return headers
+
+
+@pytest.fixture
+def media_root(settings: Any, tmp_path: Any) -> Any:
+    """Uploaded images go to the test's own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def bluesky(workspace: Any) -> Any:
+    """A Bluesky channel nobody answers (port 9): compose-time checks only."""
+    from rapport.channels.services import add_channel
+
+    return add_channel(
+        workspace=workspace,
+        kind="bluesky",
+        name="Sky",
+        config={"handle": "shop.test", "service": "http://127.0.0.1:9"},
+        secrets={"app_password": "x"},
+    )

@@ -12,29 +12,11 @@ from click.testing import CliRunner
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from rapport.channels.services import add_channel
 from rapport.cli import build_cli
 from rapport.publish.models import Post, PostImage
 from tests.publish.images import HTML_AS_PNG, bomb_png, jpeg, png
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Any) -> Any:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def bluesky(workspace: Any) -> Any:
-    return add_channel(
-        workspace=workspace,
-        kind="bluesky",
-        name="Sky",
-        config={"handle": "shop.test", "service": "http://127.0.0.1:9"},
-        secrets={"app_password": "x"},
-    )
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 def later() -> str:

@@ -15,24 +15,7 @@ from rapport.publish.models import Post, PostImage
 from rapport.publish.services import compose_post
 from tests.publish.images import HTML_AS_PNG, bomb_png, jpeg, png
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Any) -> Any:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def bluesky(workspace: Any) -> Any:
-    return add_channel(
-        workspace=workspace,
-        kind="bluesky",
-        name="Sky",
-        config={"handle": "shop.test", "service": "http://127.0.0.1:9"},
-        secrets={"app_password": "x"},
-    )
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 @pytest.fixture
