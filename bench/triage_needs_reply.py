@@ -73,7 +73,7 @@ def main() -> None:
         print(f"{name:<20} n={len(items):>3}  needs_reply recall {recall:.3f}  {dict(labels)}")
     # A desk whose inbox is these customers' messages, after `rapport triage adapt`:
     # the self-adaptation must not teach the model to call customers spam.
-    adapted = DefaultClassifier(selfadapt.fit(classifier.model, held_out).apply(classifier.model))
+    adapted = selfadapt.fit(classifier.model, held_out).classifier(classifier.model)
     labels = Counter(d.label for d in adapted.classify_batch(held_out))
     recall = labels["needs_reply"] / len(held_out)
     print(

@@ -34,7 +34,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from rapport.triage import datasets, selfadapt, training  # noqa: E402
-from rapport.triage.classifier import DefaultClassifier  # noqa: E402
 from rapport.triage.types import TriageInput  # noqa: E402
 from triage_youtube import as_workspace  # noqa: E402  (bench/ is on sys.path when run)
 
@@ -128,14 +127,14 @@ def main() -> None:
     for k, held_out in enumerate(videos):
         # as bench/triage_youtube.py: the held-out video is a workspace, in arrival order,
         # with the duplicate index, and the fold model self-adapted to its text (no labels)
+        # with its neighbourhood
         train = [x for j, v in enumerate(videos) if j != k for x in v]
         model = training.fit(spam=train, corpus=corpus)
         items = [i for i, _ in held_out]
         order = datasets.arrival_order(items)
         inputs = as_workspace(items, order)
         started = time.perf_counter()
-        model = selfadapt.fit(model, inputs).apply(model)
-        decisions = DefaultClassifier(model).classify_batch(inputs)
+        decisions = selfadapt.fit(model, inputs).classifier(model).classify_batch(inputs)
         ours_seconds += time.perf_counter() - started
         spam = [False] * len(items)  # back in file order, as SpamAssassin sees them
         for position, decision in zip(order, decisions, strict=True):

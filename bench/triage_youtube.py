@@ -12,12 +12,15 @@ it carries the ``seen_before`` the desk would give it. ``--order random`` shuffl
 the arrival order instead (same figures expected: nothing may depend on it).
 Then, as ``rapport triage adapt`` and ``run --all`` do in a workspace, the fold
 model is self-adapted to the held-out video's own comments (their text only,
-never their labels: ``selfadapt``) and labels them; ``--no-adapt`` skips that.
+never their labels: ``selfadapt``) and labels them, the comments it is unsure
+of settled with their nearest comments in the video (``neighbours``);
+``--no-adapt`` skips both, ``--no-neighbours`` only the second.
 Prints per-fold precision, recall, F1, accuracy and MCC, and the mean F1
 (target >= 0.97).
 
     python bench/triage_youtube.py [--data data/youtube_spam] [--no-corpus]
                                    [--order arrival|random] [--seed N] [--no-adapt]
+                                   [--no-neighbours]
 """
 
 from __future__ import annotations
@@ -74,6 +77,11 @@ def main() -> None:
     parser.add_argument(
         "--no-adapt", action="store_true", help="base model only, no self-adaptation"
     )
+    parser.add_argument(
+        "--no-neighbours",
+        action="store_true",
+        help="self-adapted weights without the neighbourhood",
+    )
     parser.add_argument("--seed", type=int, default=0, help="for --order random")
     args = parser.parse_args()
 
@@ -97,9 +105,13 @@ def main() -> None:
         else:
             order = datasets.arrival_order(items)
         inputs = as_workspace(items, order)
+        classifier = DefaultClassifier(model)
         if not args.no_adapt:  # as `rapport triage adapt` + `run --all`: no labels used
-            model = selfadapt.fit(model, inputs).apply(model)
-        decisions = DefaultClassifier(model).classify_batch(inputs)
+            delta = selfadapt.fit(model, inputs)
+            if args.no_neighbours:
+                delta = dataclasses.replace(delta, neighbours=None)
+            classifier = delta.classifier(model)
+        decisions = classifier.classify_batch(inputs)
         y = np.array([held_out[i][1] for i in order])
         pred = np.array([d.label == "spam" for d in decisions])
         duplicates.append(sum(d.is_duplicate for d in decisions))
@@ -117,7 +129,8 @@ def main() -> None:
     print(
         f"spam F1 (mean of folds): {mean[2]:.4f}  target >= 0.97  "
         f"({'corpus + ' if corpus else ''}4 videos per fold; {args.order} order; "
-        f"{'base model' if args.no_adapt else 'self-adapted to each held-out video'}; "
+        f"{'base model' if args.no_adapt else 'self-adapted to each held-out video'}"
+        f"{'' if args.no_adapt or args.no_neighbours else ' with its neighbourhood'}; "
         f"{sum(duplicates)} comments flagged duplicate; {time.perf_counter() - started:.0f} s)"
     )
 

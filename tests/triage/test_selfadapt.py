@@ -107,6 +107,10 @@ def test_adapt_workspace_activates_and_triage_uses_it(workspace, make_item, owne
     assert outcome.activated, outcome.summary
     row = WorkspaceModel.objects.get(workspace=workspace, is_active=True)
     assert row.version.startswith("self-") and row.metrics["kind"] == "self"
+    n_items = len(SPAM + HAM[10:] + HOSTILE + HAM[:30]) + 10
+    assert row.metrics["neighbours"] == n_items and "kept as neighbours" in outcome.summary
+    nb = classifier_for(workspace_id=workspace.id).neighbours  # type: ignore[attr-defined]
+    assert nb is not None and len(nb) == n_items
     assert workspace not in due_for_adaptation()
     row.base_version = "default-v0"  # the shipped model was retrained since: refit
     row.save(update_fields=["base_version"])

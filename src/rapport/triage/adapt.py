@@ -24,8 +24,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
 from rapport.errors import ModelError
-from rapport.triage.classifier import DefaultClassifier, Scorer, model_scorer
+from rapport.triage.classifier import DefaultClassifier, Scorer, Scores, model_scorer
 from rapport.triage.model import LinearModel
+from rapport.triage.neighbours import Neighbourhood
 from rapport.triage.prepare import Prepared
 from rapport.triage.types import Classifier, TriageInput
 
@@ -77,14 +78,15 @@ def _inputs(prepared: list[Prepared], base: np.ndarray) -> sparse.csr_matrix:
 
 
 def head_scorer(base: Scorer, head: Head) -> Scorer:
-    def score(prepared: list[Prepared], copied: list[int]) -> list[dict[str, float]]:
-        base_rows = base(prepared, copied)
-        probs = np.array([[row[k] for k in _ORDER] for row in base_rows])
+    def score(prepared: list[Prepared], copied: list[int]) -> Scores:
+        below = base(prepared, copied)
+        probs = np.array([[row[k] for k in _ORDER] for row in below.rows])
         logits = _inputs(prepared, probs) @ head.coef.T + head.intercept
         logits -= logits.max(axis=1, keepdims=True)
         out = np.exp(logits)
         out /= out.sum(axis=1, keepdims=True)
-        return [dict(zip(_ORDER, map(float, row), strict=True)) for row in out]
+        rows = [dict(zip(_ORDER, map(float, row), strict=True)) for row in out]
+        return Scores(rows, below.consulted)
 
     return score
 
@@ -94,9 +96,15 @@ class WorkspaceClassifier(DefaultClassifier):
 
     name = "workspace"
 
-    def __init__(self, head: Head, version: str, model: LinearModel | None = None) -> None:
-        super().__init__(model)
-        self._scorer = head_scorer(model_scorer(self.model), head)
+    def __init__(
+        self,
+        head: Head,
+        version: str,
+        model: LinearModel | None = None,
+        neighbours: Neighbourhood | None = None,
+    ) -> None:
+        super().__init__(model, neighbours=neighbours)
+        self._scorer = head_scorer(model_scorer(self.model, neighbours), head)
         self.version = f"{self.model.version}/{version}"
 
 
@@ -106,7 +114,7 @@ def fit_head(base: DefaultClassifier, examples: list[tuple[TriageInput, str]]) -
 
     prepared = [prepare(i) for i, _ in examples]
     copied = [copied_share(p.words, p.source.parent_text) for p in prepared]
-    rows = model_scorer(base.model)(prepared, copied)
+    rows = model_scorer(base.model, base.neighbours)(prepared, copied).rows
     x = _inputs(prepared, np.array([[r[k] for k in _ORDER] for r in rows]))
     y = np.array([_ORDER.index(label) for _, label in examples])
     # Anchor every class with rows that say "trust the base model": a label the owner
@@ -165,9 +173,7 @@ def _adapted(row_id: int, version: str, weights: bytes) -> DefaultClassifier:
     delta = SpamDelta.from_bytes(weights)
     if delta.base_version != base.model.version:  # fitted on an older base model: unused
         return base
-    model = delta.apply(base.model)
-    model.meta = {**model.meta, "version": f"{base.model.version}/{version}"}
-    return DefaultClassifier(model)
+    return delta.classifier(base.model, version=f"{base.model.version}/{version}")
 
 
 def workspace_base(*, workspace_id: int) -> DefaultClassifier:
@@ -182,7 +188,7 @@ def workspace_base(*, workspace_id: int) -> DefaultClassifier:
 
 @lru_cache(maxsize=32)
 def _cached(model_id: int, version: str, weights: bytes, base: DefaultClassifier) -> Classifier:
-    return WorkspaceClassifier(Head.from_bytes(weights), version, base.model)
+    return WorkspaceClassifier(Head.from_bytes(weights), version, base.model, base.neighbours)
 
 
 def active_workspace_classifier(*, workspace_id: int) -> Classifier | None:

@@ -8,30 +8,55 @@ the classifier is built with ``use_model=False``); flags and reasons come from
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
 
 from rapport.triage import explain
 from rapport.triage.copied import copied_share
 from rapport.triage.features import blocks
 from rapport.triage.model import DEFAULT_PATH, LinearModel, load
+from rapport.triage.neighbours import Consulted, Neighbourhood
 from rapport.triage.prepare import Prepared, prepare
 from rapport.triage.rules import rule_probabilities
 from rapport.triage.types import Decision, TriageInput
 
 OWN_REASON = "written by the workspace's own account"
-Scorer = Callable[[list[Prepared], list[int]], list[dict[str, float]]]
 _ORDER = ("spam", "needs_reply", "conversation", "appreciation")
 
 
-def model_scorer(model: LinearModel) -> Scorer:
-    def score(prepared: list[Prepared], copied: list[int]) -> list[dict[str, float]]:
-        probs = model.probabilities(blocks(prepared, copied))
-        return [dict(zip(_ORDER, map(float, row), strict=True)) for row in probs]
+@dataclass(frozen=True)
+class Scores:
+    """Label probabilities per item, and what its workspace neighbours said (when asked)."""
+
+    rows: list[dict[str, float]]
+    consulted: list[Consulted | None]
+
+
+Scorer = Callable[[list[Prepared], list[int]], Scores]
+
+
+def model_scorer(model: LinearModel, neighbours: Neighbourhood | None = None) -> Scorer:
+    def score(prepared: list[Prepared], copied: list[int]) -> Scores:
+        features = blocks(prepared, copied)
+        probs = model.probabilities(features)
+        consulted: list[Consulted | None] = [None] * len(prepared)
+        if neighbours is not None:
+            keys = [p.source.key for p in prepared]
+            spam, consulted = neighbours.smooth(features, keys, probs[:, 0])
+            moved = np.flatnonzero(spam != probs[:, 0])
+            if len(moved):  # the other labels share what spam leaves, in the same proportions
+                rest = (1.0 - spam[moved]) / np.maximum(1.0 - probs[moved, 0], 1e-12)
+                probs[moved, 1:] *= rest[:, None]
+                probs[moved, 0] = spam[moved]
+        rows = [dict(zip(_ORDER, map(float, row), strict=True)) for row in probs]
+        return Scores(rows, consulted)
 
     return score
 
 
-def rules_scorer(prepared: list[Prepared], copied: list[int]) -> list[dict[str, float]]:
-    return [rule_probabilities(p) for p in prepared]
+def rules_scorer(prepared: list[Prepared], copied: list[int]) -> Scores:
+    return Scores([rule_probabilities(p) for p in prepared], [None] * len(prepared))
 
 
 def own_decision(item: TriageInput) -> Decision:
@@ -52,23 +77,32 @@ class DefaultClassifier:
     name = "default"
     version = "default-v1"
 
-    def __init__(self, model: LinearModel | None = None, *, use_model: bool = True) -> None:
+    def __init__(
+        self,
+        model: LinearModel | None = None,
+        *,
+        use_model: bool = True,
+        neighbours: Neighbourhood | None = None,
+    ) -> None:
+        self.neighbours = neighbours
         if not use_model:
             self._scorer: Scorer = rules_scorer
             self.version = "rules-1"
             return
         model = model or load(DEFAULT_PATH)
         self.model = model
-        self._scorer = model_scorer(model)
+        self._scorer = model_scorer(model, neighbours)
         self.version = model.version
 
     def classify_batch(self, inputs: Sequence[TriageInput]) -> list[Decision]:
         prepared = [prepare(item) for item in inputs if not item.is_own]
         copied = [copied_share(p.words, p.source.parent_text) for p in prepared]
-        probabilities = self._scorer(prepared, copied) if prepared else []
+        scores = self._scorer(prepared, copied) if prepared else Scores([], [])
         by_item = {
-            id(p.source): (p, c, probs)
-            for p, c, probs in zip(prepared, copied, probabilities, strict=True)
+            id(p.source): (p, c, probs, near)
+            for p, c, probs, near in zip(
+                prepared, copied, scores.rows, scores.consulted, strict=True
+            )
         }
         out: list[Decision] = []
         for item in inputs:
@@ -78,7 +112,9 @@ class DefaultClassifier:
                 out.append(self._decide(*by_item[id(item)]))
         return out
 
-    def _decide(self, p: Prepared, share: int, probs: dict[str, float]) -> Decision:
+    def _decide(
+        self, p: Prepared, share: int, probs: dict[str, float], near: Consulted | None
+    ) -> Decision:
         item = p.source
         flags: list[str] = []
         reasons: list[str] = []
@@ -96,6 +132,8 @@ class DefaultClassifier:
             reasons += [r for r in (link_reason,) if r]
             if share:
                 reasons.append(f"copies {share} % of a sentence of the post")
+            if near is not None and near.spam_like * 2 > near.neighbours:
+                reasons.append(explain.neighbours_reason(near.spam_like, near.neighbours))
         reasons += by_label[label]
         if share and label != "spam":
             reasons.append(f"copies {share} % of a sentence of the post")

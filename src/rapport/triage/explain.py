@@ -35,6 +35,13 @@ def duplicate_reason(seen: SeenBefore) -> str:
     return f"{what} a comment {when} by {who}"
 
 
+def neighbours_reason(spam_like: int, neighbours: int) -> str:
+    return (
+        f"like {spam_like} of the {neighbours} most similar comments in this workspace, "
+        "which look like spam"
+    )
+
+
 def links_to_post(p: Prepared) -> bool:
     """A link that points at the post itself (its URL or id is in the post's text).
 

@@ -201,12 +201,17 @@ class Blocks:
                     out[:, j] += np.bincount(rows, weights=contrib[:, j], minlength=n)
         return out
 
+    def hashed(self, rows: np.ndarray | None = None) -> sparse.csr_matrix:
+        """The n-gram columns of the batch (or of ``rows`` of it) as one CSR matrix."""
+        pick = (lambda m: m) if rows is None else (lambda m: m[rows])
+        out = pick(self.words) * WORD_WEIGHT
+        for block in self.chars:
+            out = out + pick(block)
+        return sparse.csr_matrix(out)
+
     def matrix(self) -> sparse.csr_matrix:
         """One canonical CSR matrix, for fitting."""
-        hashed = self.words * WORD_WEIGHT
-        for block in self.chars:
-            hashed = hashed + block
-        return sparse.hstack([hashed, sparse.csr_matrix(self.dense)], format="csr")
+        return sparse.hstack([self.hashed(), sparse.csr_matrix(self.dense)], format="csr")
 
 
 def blocks(prepared: Sequence[Prepared], copied: Sequence[int] | None = None) -> Blocks:

@@ -75,7 +75,7 @@ def train_workspace_model(*, workspace: Workspace) -> Outcome:
         )
     train, held_out = split(examples)
     base = workspace_base(workspace_id=workspace.id)
-    candidate = WorkspaceClassifier(fit_head(base, train), "candidate", base.model)
+    candidate = WorkspaceClassifier(fit_head(base, train), "candidate", base.model, base.neighbours)
     current = classifier_for(workspace_id=workspace.id)
     current_score = accuracy(current, held_out)
     new_score = accuracy(candidate, held_out)
@@ -137,7 +137,7 @@ def adapt_workspace(*, workspace: Workspace) -> Outcome:
     rows = list(
         Item.objects.filter(workspace=workspace, is_own=False)
         .order_by("-created_at", "-id")
-        .values_list("text", "post_id")[: selfadapt.MAX_ITEMS]
+        .values_list("id", "text", "post_id")[: selfadapt.MAX_ITEMS]
     )
     n = len(rows)
     if n < selfadapt.MIN_ITEMS:
@@ -147,10 +147,10 @@ def adapt_workspace(*, workspace: Workspace) -> Outcome:
             summary=f"{n} items in {workspace.slug!r}; self-adaptation needs at least "
             f"{selfadapt.MIN_ITEMS}. Nothing changed.",
         )
-    posts = dict(Post.objects.filter(id__in={p for _, p in rows if p}).values_list("id", "text"))
-    items = [
-        TriageInput(key=k, text=text or "", parent_text=posts.get(post_id, "") or "")
-        for k, (text, post_id) in enumerate(reversed(rows))
+    posts = dict(Post.objects.filter(id__in={p for *_, p in rows if p}).values_list("id", "text"))
+    items = [  # keyed by item id: re-triaging an item never asks it about itself
+        TriageInput(key=item_id, text=text or "", parent_text=posts.get(post_id, "") or "")
+        for item_id, text, post_id in reversed(rows)
     ]
     base = get_classifier()
     delta = selfadapt.fit(base.model, items)  # type: ignore[attr-defined]
@@ -172,6 +172,7 @@ def adapt_workspace(*, workspace: Workspace) -> Outcome:
                 "items": n,
                 "workspace_items": Item.objects.filter(workspace=workspace, is_own=False).count(),
                 "confident": delta.confident,
+                "neighbours": len(delta.neighbours or ()),
             },
             corrections=0,
             is_active=True,
@@ -180,7 +181,8 @@ def adapt_workspace(*, workspace: Workspace) -> Outcome:
         True,
         0,
         summary=f"Self-adaptation {version} is now active: fitted on {n} items "
-        f"({delta.confident} confident decisions, {len(delta.cols)} weights moved). "
+        f"({delta.confident} confident decisions, {len(delta.cols)} weights moved, "
+        f"the newest {len(delta.neighbours or ())} kept as neighbours for unsure items). "
         f"Run `rapport triage run --workspace {workspace.slug} --all` to apply it to them.",
     )
 

@@ -9,7 +9,9 @@ weights of the n-grams they use are fine-tuned on them with an L2 prior
 centred on the base weights (``PRIOR``), so nothing moves far from what the
 base model learned and n-grams the workspace never used do not move at all.
 Two rounds; the intent head is untouched. Only spam weights change, as a
-sparse delta (columns and values) stored per workspace.
+sparse delta (columns and values) stored per workspace, with the workspace's
+:class:`~rapport.triage.neighbours.Neighbourhood` (its newest items and the
+adapted model's logits for them), which settles the items the model is unsure of.
 
 Measured on the YouTube Spam Collection (``bench/triage_youtube.py``): the
 held-out video adapted on its own unlabelled comments. ``CONFIDENT`` was fixed
@@ -22,6 +24,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
@@ -29,10 +32,14 @@ from scipy.optimize import minimize
 
 from rapport.errors import ModelError
 from rapport.triage.copied import copied_share
-from rapport.triage.features import N_FEATURES, blocks
+from rapport.triage.features import N_FEATURES, N_HASHED, blocks
 from rapport.triage.model import LinearModel
+from rapport.triage.neighbours import Neighbourhood
 from rapport.triage.prepare import prepare
 from rapport.triage.types import TriageInput
+
+if TYPE_CHECKING:
+    from rapport.triage.classifier import DefaultClassifier
 
 CONFIDENT = 0.9
 PRIOR = 0.3
@@ -50,6 +57,7 @@ class SpamDelta:
     cols: np.ndarray  # int32 column indices
     delta: np.ndarray  # float32, same length
     confident: int = 0
+    neighbours: Neighbourhood | None = None
 
     def apply(self, model: LinearModel) -> LinearModel:
         """The base model with the adapted spam weights (a copy; the base stays as it is)."""
@@ -62,15 +70,25 @@ class SpamDelta:
         spam_w[self.cols] += self.delta
         return replace(model, spam_w=spam_w, _stacked=None)
 
+    def classifier(self, model: LinearModel, *, version: str | None = None) -> DefaultClassifier:
+        """The default classifier with the adapted weights and the workspace's neighbourhood."""
+        from rapport.triage.classifier import DefaultClassifier
+
+        adapted = self.apply(model)
+        if version is not None:
+            adapted.meta = {**adapted.meta, "version": version}
+        return DefaultClassifier(adapted, neighbours=self.neighbours)
+
     def to_bytes(self) -> bytes:
+        arrays: dict[str, np.ndarray] = {
+            "cols": self.cols.astype(np.int32),
+            "delta": self.delta.astype(np.float32),
+            "base_version": np.array(self.base_version),
+            "confident": np.array([self.confident]),
+            **(self.neighbours.arrays() if self.neighbours is not None else {}),
+        }
         buf = io.BytesIO()
-        np.savez_compressed(
-            buf,
-            cols=self.cols.astype(np.int32),
-            delta=self.delta.astype(np.float32),
-            base_version=np.array(self.base_version),
-            confident=np.array([self.confident]),
-        )
+        np.savez_compressed(buf, allow_pickle=False, **arrays)
         return buf.getvalue()
 
     @classmethod
@@ -82,7 +100,10 @@ class SpamDelta:
                     cols=npz["cols"].astype(np.int64),
                     delta=npz["delta"].astype(np.float32),
                     confident=int(npz["confident"][0]),
+                    neighbours=Neighbourhood.from_arrays(npz),
                 )
+        except ModelError:
+            raise
         except Exception as exc:
             raise ModelError(
                 f"a workspace's self-adaptation is corrupt ({exc}); refit it with "
@@ -148,9 +169,13 @@ def fit(model: LinearModel, items: Sequence[TriageInput]) -> SpamDelta:
         w[cols] += delta
         p = _spam_p(x, w, b)
     keep = delta != 0
+    w = w0.copy()
+    w[cols] += delta
+    logits = np.asarray(x @ w, dtype=np.float64) + b
     return SpamDelta(
         base_version=model.version,
         cols=cols[keep].astype(np.int32),
         delta=delta[keep].astype(np.float32),
         confident=confident,
+        neighbours=Neighbourhood.build([i.key for i in items], x[:, :N_HASHED], logits),
     )
