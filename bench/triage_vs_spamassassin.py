@@ -2,8 +2,8 @@
 
 Both see the same 1,956 comments. Rapport: leave-one-video-out (the model that
 scores a video never saw it), run as bench/triage_youtube.py runs it (arrival
-order, duplicate index, self-adapted to the video's text; its items/s include
-the adaptation). SpamAssassin: the Debian package's stock rules
+order, duplicate index, self-adapted to the video's text with its neighbourhood;
+its items/s include the adaptation). SpamAssassin: the Debian package's stock rules
 (no network tests, no Bayes training), each comment wrapped as an RFC 822
 message and scored with ``spamc`` against a local ``spamd`` on 127.0.0.1,
 which this script starts if none is listening. Prints spam F1 and items/s for
