@@ -151,3 +151,21 @@ def test_a_link_hidden_in_an_anchor_counts_for_the_features_and_reasons():
     assert p.links == ["http://spam.biz/promo"]
     assert p.domains == ["spam.biz"]
     assert unrelated_domains(p) == ["spam.biz"]
+
+
+@pytest.mark.parametrize(
+    ("text", "domains"),
+    [
+        ("She loves Vena. trojmiasto.pl/Vena-Bus-Taxi-o59253.html", ["trojmiasto.pl"]),
+        ("see sklep.it/promo now", ["sklep.it"]),  # any ending, when a path follows
+        ("new shop at mysite.shop", ["mysite.shop"]),
+        ("check kidsmediausa . com for kids stuff", ["kidsmediausa.com"]),  # the spaced spelling
+        ("youtube . com/watch?v=abc", ["youtube.com"]),
+        ("go to sub.domain.co.uk/page", ["sub.domain.co.uk"]),
+        ("great song.it is on repeat", []),  # a missing space is not a link
+        ("e.g. this, i.e. that, and/or version 2.0/3", []),
+        ("Mr.Smith sent file.txt", []),
+    ],
+)
+def test_bare_domains_are_links_when_they_look_like_addresses(text, domains):
+    assert prepared(text).domains == domains

@@ -15,8 +15,19 @@ from urllib.parse import urlsplit
 MAX_CHARS = 4000  # features and rules read at most this much; the rest adds nothing
 
 _TAG = re.compile(r"<[^>]{0,500}>")
+# A bare domain is a link when its ending is one that spam favours and plain words rarely
+# make ("great.com"), or when a path follows whatever its ending ("trojmiasto.pl/bus-o59253":
+# "song.it" alone is a missing space, "song.it/x" is not); "site . com" is the spaced
+# spelling that dodges link filters.
+_DOMAIN_ENDS = (
+    "com|net|org|info|biz|ru|io|co|me|ly|tk|xyz|us|de|fr|es|uk|pl|br|ua|online|site|club|"
+    "top|shop|store|live|click|link|ml|ga|cf|gq|pw|cc|ws|gl|gd|su|vip|win|bid|cam"
+)
 _URL = re.compile(
-    r"(?:https?\s?:\s?//|www\.)[^\s<>\"']+|\b[a-z0-9-]{2,}\.(?:com|net|org|info|biz|ru|io|co|me|ly|tk|xyz|us|de|fr|es|uk)(?:/[^\s<>\"']*)?\b",
+    r"(?:https?\s?:\s?//|www\.)[^\s<>\"']+"
+    rf"|\b[a-z0-9-]{{2,}}(?:\.[a-z0-9-]{{2,}})*\.(?:{_DOMAIN_ENDS})(?:/[^\s<>\"']*)?\b"
+    r"|\b[a-z0-9-]{2,}(?:\.[a-z0-9-]{2,})*\.[a-z]{2,6}/[^\s<>\"']+"
+    r"|\b[a-z0-9-]{3,} \. ?(?:com|net|org)\b(?:/[^\s<>\"']*)?",
     re.IGNORECASE,
 )
 _HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_]{2,30}")
@@ -38,7 +49,7 @@ def clean(text: str, limit: int = MAX_CHARS) -> str:
     return _SPACE.sub(" ", text).strip()[:limit]
 
 
-_URL_HINT = re.compile(r"//|www\.|\w\.[A-Za-z]{2}")
+_URL_HINT = re.compile(r"//|www\.|\w\.[A-Za-z]{2}|\w \. ?(?:com|net|org)\b", re.IGNORECASE)
 _HREF = re.compile(
     r"<a\s[^>]{0,500}?\bhref\s*=\s*[\"']?\s*(https?://[^\"'\s>]{1,500})", re.IGNORECASE
 )
