@@ -88,7 +88,7 @@ def test_own_items_are_not_learned_from(base):
 
 
 @pytest.mark.django_db
-def test_adapt_workspace_activates_and_triage_uses_it(workspace, make_item, owner):
+def test_adapt_workspace_activates_and_triage_uses_it(workspace, make_item, owner, monkeypatch):
     from rapport.triage.learning import adapt_workspace, due_for_adaptation, train_workspace_model
     from rapport.triage.models import WorkspaceModel
     from rapport.triage.registry import classifier_for
@@ -118,6 +118,16 @@ def test_adapt_workspace_activates_and_triage_uses_it(workspace, make_item, owne
     row.base_version = classifier_for(workspace_id=workspace.id).version.split("/")[0]
     row.save(update_fields=["base_version"])
     assert workspace not in due_for_adaptation()
+    seen = row.metrics["workspace_items"]
+    row.metrics["workspace_items"] = seen * 10  # grown by less than a quarter since ...
+    row.save(update_fields=["metrics"])
+    assert workspace not in due_for_adaptation()
+    monkeypatch.setattr("rapport.triage.neighbours.REFERENCE", 5)  # ... but a snapshot behind
+    row.metrics["workspace_items"] = seen - 5
+    row.save(update_fields=["metrics"])
+    assert workspace in due_for_adaptation()
+    row.metrics["workspace_items"] = seen
+    row.save(update_fields=["metrics"])
     assert "/self-" in classifier_for(workspace_id=workspace.id).version
     assert triage_pending(workspace=workspace) > 0
 

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from rapport.accounts.models import Workspace
 from rapport.publish.models import Post
-from rapport.triage import selfadapt
+from rapport.triage import neighbours, selfadapt
 from rapport.triage.adapt import (
     MIN_CORRECTIONS,
     SELF_PREFIX,
@@ -189,7 +189,9 @@ def adapt_workspace(*, workspace: Workspace) -> Outcome:
 
 def due_for_adaptation() -> list[Workspace]:
     """Workspaces with enough items and no current self-adaptation: none yet, one fitted
-    on another base model, or one that saw less than four fifths of today's items."""
+    on another base model, one that saw less than four fifths of today's items, or one
+    whose neighbourhood is a full snapshot behind (``neighbours.REFERENCE`` new items:
+    new campaigns should meet their own kind, not last month's)."""
     from django.db.models import Count, Q
 
     base_version = get_classifier().version
@@ -210,6 +212,6 @@ def due_for_adaptation() -> list[Workspace]:
             out.append(ws)
             continue
         seen = int((last[0] or {}).get("workspace_items", 0))
-        if ws.n >= seen * 1.25:
+        if ws.n >= seen * 1.25 or ws.n - seen >= neighbours.REFERENCE:
             out.append(ws)
     return out
