@@ -89,8 +89,9 @@ def test_own_items_are_not_learned_from(base):
 
 @pytest.mark.django_db
 def test_adapt_workspace_activates_and_triage_uses_it(workspace, make_item, owner, monkeypatch):
+    from rapport.inbox.models import Item
     from rapport.triage.learning import adapt_workspace, due_for_adaptation, train_workspace_model
-    from rapport.triage.models import WorkspaceModel
+    from rapport.triage.models import TriageDecision, WorkspaceModel
     from rapport.triage.registry import classifier_for
     from rapport.triage.services import record_owner_label, triage_pending
 
@@ -100,11 +101,19 @@ def test_adapt_workspace_activates_and_triage_uses_it(workspace, make_item, owne
     assert not few.activated and "at least 100" in few.summary
     assert workspace not in due_for_adaptation()
 
-    for text in SPAM + HAM[10:] + HOSTILE + HAM[:30]:
-        make_item(text)
+    created = [make_item(text) for text in SPAM + HAM[10:] + HOSTILE + HAM[:30]]
+    record_owner_label(item=created[0], label="conversation", user=owner)
     assert workspace in due_for_adaptation()
     outcome = adapt_workspace(workspace=workspace)
     assert outcome.activated, outcome.summary
+    # the items it read are labelled with it at once; the owner's label stays
+    assert not Item.objects.filter(workspace=workspace, label="").exists()
+    assert "re-labelling them changed" in outcome.summary
+    created[0].refresh_from_db()
+    assert created[0].label == "conversation"
+    latest = TriageDecision.objects.filter(item=created[1]).latest("created_at", "id")
+    assert "/self-" in latest.model_version
+    assert Item.objects.get(id=created[1].id).label == "spam"
     row = WorkspaceModel.objects.get(workspace=workspace, is_active=True)
     assert row.version.startswith("self-") and row.metrics["kind"] == "self"
     n_items = len(SPAM + HAM[10:] + HOSTILE + HAM[:30]) + 10
@@ -129,7 +138,7 @@ def test_adapt_workspace_activates_and_triage_uses_it(workspace, make_item, owne
     row.metrics["workspace_items"] = seen
     row.save(update_fields=["metrics"])
     assert "/self-" in classifier_for(workspace_id=workspace.id).version
-    assert triage_pending(workspace=workspace) > 0
+    assert triage_pending(workspace=workspace) == 0  # adapt labelled everything it read
 
     # owner corrections fit a head on top; the self-adaptation stays active under it
     slots = [

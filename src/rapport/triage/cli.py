@@ -144,9 +144,12 @@ def triage_adapt(slug: str) -> None:
     """Tune the spam weights to a workspace's own items (no labels needed).
 
     The model's confident decisions on the workspace's items teach it the
-    workspace's vocabulary (see docs/benchmarks.md for what it is worth). New
-    items use it at once; re-label older ones with `rapport triage run --all`.
-    Also runs nightly where a workspace has grown by a quarter since.
+    workspace's vocabulary, and its newest items become the neighbours that
+    settle the comments the model is unsure of (docs/benchmarks.md says what
+    it is worth). The items it read are re-labelled with it (owner labels
+    stay); new items use it at once; `rapport triage run --all` re-labels older
+    ones. Also runs nightly where a workspace has grown by a quarter or by
+    1,000 items since.
 
     Example: rapport triage adapt --workspace bakery
     """

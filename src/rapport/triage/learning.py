@@ -26,6 +26,7 @@ from rapport.triage.adapt import (
 )
 from rapport.triage.models import DecisionSource, TriageDecision, WorkspaceModel
 from rapport.triage.registry import classifier_for, get_classifier
+from rapport.triage.services import triage_items
 from rapport.triage.types import TriageInput
 
 
@@ -129,8 +130,10 @@ def adapt_workspace(*, workspace: Workspace) -> Outcome:
     """Fit and activate the workspace's self-adaptation from its own items (no labels).
 
     Reads the newest ``selfadapt.MAX_ITEMS`` items that are not the workspace's
-    own, with the posts they answer. New items are triaged with it at once;
-    ``rapport triage run --all`` re-labels the older ones (owner labels stay).
+    own, with the posts they answer, and then re-labels those items with it
+    (owner labels stay): they are the ones still in view, and the measured gain
+    is for items labelled after the adaptation. New items use it at once;
+    ``rapport triage run --all`` re-labels older ones too.
     """
     from rapport.inbox.models import Item
 
@@ -177,13 +180,14 @@ def adapt_workspace(*, workspace: Workspace) -> Outcome:
             corrections=0,
             is_active=True,
         )
+    changed = triage_items(workspace=workspace, item_ids=[item_id for item_id, *_ in rows])
     return Outcome(
         True,
         0,
         summary=f"Self-adaptation {version} is now active: fitted on {n} items "
         f"({delta.confident} confident decisions, {len(delta.cols)} weights moved, "
-        f"the newest {len(delta.neighbours or ())} kept as neighbours for unsure items). "
-        f"Run `rapport triage run --workspace {workspace.slug} --all` to apply it to them.",
+        f"the newest {len(delta.neighbours or ())} kept as neighbours for unsure items); "
+        f"re-labelling them changed {changed} labels (owner labels stay as they are).",
     )
 
 
