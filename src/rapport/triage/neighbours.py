@@ -27,7 +27,6 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sklearn.preprocessing import normalize
 
 from rapport.errors import ModelError
 from rapport.triage.features import N_HASHED, Blocks
@@ -43,6 +42,14 @@ def key_id(key: Any) -> int:
     """A stable 64-bit id for an item key (item ids in the desk, any value in a bench)."""
     digest = hashlib.blake2b(repr(key).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little", signed=True)
+
+
+def _unit_rows(m: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Rows scaled to unit length, as float32 (sklearn's ``normalize`` without its checks)."""
+    m = sparse.csr_matrix(m).astype(np.float32)  # a copy: the caller's matrix is left alone
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    m.data /= np.repeat(np.where(norms > 0, norms, 1.0), np.diff(m.indptr)).astype(np.float32)
+    return m
 
 
 @dataclass(frozen=True)
@@ -65,7 +72,7 @@ class Neighbourhood:
     ) -> Neighbourhood:
         """The newest ``REFERENCE`` rows (inputs are oldest first)."""
         keep = slice(max(0, len(keys) - REFERENCE), len(keys))
-        vectors = normalize(sparse.csr_matrix(hashed[keep], dtype=np.float32))
+        vectors = _unit_rows(hashed[keep])
         return cls(
             keys=np.array([key_id(k) for k in keys[keep]], dtype=np.int64),
             vectors=vectors,
@@ -84,13 +91,12 @@ class Neighbourhood:
         unsure = np.flatnonzero(np.abs(logit) <= UNSURE)
         if not len(unsure) or len(self) < 2:
             return spam, consulted
-        rows = normalize(features.hashed(unsure).astype(np.float32))
+        rows = _unit_rows(features.hashed(unsure))
         sim = (rows @ self._by_column).toarray()
         own = self._positions
-        for i, row in enumerate(unsure):
-            at = own.get(key_id(keys[int(row)]))
-            if at is not None:
-                sim[i, at] = -1.0
+        at = np.array([own.get(key_id(keys[int(row)]), -1) for row in unsure])
+        itself = np.flatnonzero(at >= 0)
+        sim[itself, at[itself]] = -1.0
         k = min(K, len(self) - 1)
         nearest = np.argpartition(-sim, k - 1, axis=1)[:, :k]
         weight = np.take_along_axis(sim, nearest, 1).clip(0.0)
@@ -100,10 +106,11 @@ class Neighbourhood:
         new = logit.copy()
         some = total > 0
         new[unsure[some]] = (1 - WEIGHT) * logit[unsure[some]] + WEIGHT * mean[some]
-        for i, row in enumerate(unsure):
-            if some[i]:
-                close = weight[i] > 0
-                consulted[row] = Consulted(int(close.sum()), int((theirs[i][close] >= 0).sum()))
+        close = weight > 0
+        n_close = close.sum(axis=1).tolist()
+        n_spam = (close & (theirs >= 0)).sum(axis=1).tolist()
+        for i in np.flatnonzero(some).tolist():
+            consulted[unsure[i]] = Consulted(n_close[i], n_spam[i])
         return 1.0 / (1.0 + np.exp(-new)), consulted
 
     @property
