@@ -135,6 +135,8 @@ class DefaultClassifier:
             if near is not None and near.spam_like * 2 > near.neighbours:
                 reasons.append(explain.neighbours_reason(near.spam_like, near.neighbours))
         reasons += by_label[label]
+        if label != "spam" and near is not None and near.model_said_spam:
+            reasons.append(explain.neighbours_rescue_reason(near.spam_like, near.neighbours))
         if share and label != "spam":
             reasons.append(f"copies {share} % of a sentence of the post")
         if item.seen_before is not None:

@@ -42,6 +42,13 @@ def neighbours_reason(spam_like: int, neighbours: int) -> str:
     )
 
 
+def neighbours_rescue_reason(spam_like: int, neighbours: int) -> str:
+    return (
+        f"reads a little like spam, but {neighbours - spam_like} of the {neighbours} most "
+        "similar comments in this workspace are not spam"
+    )
+
+
 def links_to_post(p: Prepared) -> bool:
     """A link that points at the post itself (its URL or id is in the post's text).
 

@@ -54,10 +54,12 @@ def _unit_rows(m: sparse.csr_matrix) -> sparse.csr_matrix:
 
 @dataclass(frozen=True)
 class Consulted:
-    """What an item's neighbours said: how many of them, how many look like spam."""
+    """What an item's neighbours said: how many of them, how many look like spam, and
+    whether the model alone would have called the item spam."""
 
     neighbours: int
     spam_like: int
+    model_said_spam: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,8 @@ class Neighbourhood:
         n_close = close.sum(axis=1).tolist()
         n_spam = (close & (theirs >= 0)).sum(axis=1).tolist()
         for i in np.flatnonzero(some).tolist():
-            consulted[unsure[i]] = Consulted(n_close[i], n_spam[i])
+            row = unsure[i]
+            consulted[row] = Consulted(n_close[i], n_spam[i], bool(logit[row] >= 0))
         return 1.0 / (1.0 + np.exp(-new)), consulted
 
     @property
