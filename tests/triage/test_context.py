@@ -169,3 +169,17 @@ def test_a_link_hidden_in_an_anchor_counts_for_the_features_and_reasons():
 )
 def test_bare_domains_are_links_when_they_look_like_addresses(text, domains):
     assert prepared(text).domains == domains
+
+
+def test_link_finding_stays_linear_on_long_dotted_runs():
+    """A DoS guard, not a speed target: an unbounded repeat took about a minute on this input
+    (quadratic); bounded, it takes a fraction of a second, so the limit leaves a wide margin."""
+    import time
+
+    from rapport.triage.text import find_links, strip_noise
+
+    hostile = "aa." * 34_000  # 102,000 characters, far past what clean() lets through
+    started = time.process_time()
+    find_links(hostile)
+    strip_noise(hostile)
+    assert time.process_time() - started < 10

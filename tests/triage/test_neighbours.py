@@ -12,7 +12,7 @@ from rapport.triage import selfadapt
 from rapport.triage.classifier import DefaultClassifier
 from rapport.triage.features import N_FEATURES, N_HASHED, blocks
 from rapport.triage.model import INTENTS, LinearModel, load
-from rapport.triage.neighbours import K, Neighbourhood
+from rapport.triage.neighbours import REFERENCE, K, Neighbourhood
 from rapport.triage.prepare import prepare
 from rapport.triage.types import TriageInput
 
@@ -47,11 +47,14 @@ def test_an_unsure_item_leans_towards_the_items_most_like_it(campaign_and_chat):
     assert consulted[1] is not None and consulted[1].spam_like == 0
 
 
-def test_items_the_model_is_sure_of_are_left_alone(campaign_and_chat):
-    sure = np.array([0.9999, 0.0001])
-    texts = ["check out my channel and subscribe guys"] * 2
-    spam, consulted = campaign_and_chat.smooth(features(texts), ["a", "b"], sure)
-    assert np.array_equal(spam, sure) and consulted == [None, None]
+@pytest.mark.parametrize("with_an_unsure_one", [False, True])
+def test_items_the_model_is_sure_of_are_left_alone(campaign_and_chat, with_an_unsure_one):
+    given = np.array([0.9999, 0.0001, 1.0, 0.0] + ([0.5] if with_an_unsure_one else []))
+    texts = ["check out my channel and subscribe guys"] * len(given)
+    spam, consulted = campaign_and_chat.smooth(features(texts), list("abcde")[: len(given)], given)
+    assert np.array_equal(spam[:4], given[:4])  # exactly: not even a logit round trip
+    assert consulted[:4] == [None] * 4
+    assert (consulted[4] is not None and spam[4] > 0.9) if with_an_unsure_one else True
 
 
 def test_an_item_never_counts_itself():
@@ -62,6 +65,15 @@ def test_an_item_never_counts_itself():
     again, _ = nb.smooth(x, [1], np.array([0.5]))  # re-triaging the reference item itself
     new, _ = nb.smooth(x, [2], np.array([0.5]))  # a new item with the same words
     assert again[0] < 0.5 < new[0]
+
+
+def test_keys_are_one_item_whatever_their_integer_type_and_the_newest_copy_counts():
+    texts = ["buy cheap followers at my shop today", *CHAT, "buy cheap followers at my shop today"]
+    keys = [7, *range(100, 100 + len(CHAT)), np.int64(7)]  # item 7 twice: its newest row counts
+    nb = reference(keys, texts, [10.0] + [-3.0] * len(CHAT) + [9.0])
+    assert len(nb) == len(CHAT) + 1 and nb.logits[-1] == 9.0
+    again, _ = nb.smooth(features(texts[:1]), [7], np.array([0.5]))  # never asks itself
+    assert again[0] < 0.5
 
 
 def test_the_classifier_uses_it_and_says_so(campaign_and_chat):
@@ -145,12 +157,23 @@ def test_a_blob_from_before_neighbourhoods_still_loads():
         {"nb_indices": np.array([N_HASHED], np.int32)},
         {"nb_indptr": np.array([0, 5], np.int64)},
         {"nb_data": np.array([np.nan], np.float16)},
+        {"nb_logits": np.array([1e30, -1.0], np.float32)},  # no model says that
+        {"nb_keys": np.array([1.5, 2.5])},  # keys are integers
+        {"nb_indptr": np.array([0.0, 1.0, 1.0])},
+        {"nb_keys": np.array(3)},  # not a list at all
+        {  # far more rows than any adaptation keeps: refused before any memory is asked for
+            "nb_keys": np.arange(REFERENCE + 1),
+            "nb_logits": np.zeros(REFERENCE + 1, np.float32),
+            "nb_indptr": np.zeros(REFERENCE + 2, np.int64),
+            "nb_indices": np.zeros(0, np.int32),
+            "nb_data": np.zeros(0, np.float16),
+        },
     ],
 )
 def test_a_damaged_neighbourhood_names_the_command_that_rebuilds_it(damage):
     nb = reference([1, 2], ["one text here", "another text"], [1.0, -1.0])
     arrays = {**nb.arrays(), **damage}
-    if "nb_data" in damage:
+    if "nb_data" in damage and len(damage["nb_data"]):
         arrays["nb_indices"] = np.array([3], np.int32)
         arrays["nb_indptr"] = np.array([0, 1, 1], np.int64)
     blob = io.BytesIO()

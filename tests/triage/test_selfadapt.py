@@ -182,3 +182,34 @@ def test_cli_adapt(workspace):
     assert "needs at least 100" in result.output
     result = CliRunner().invoke(build_cli(), ["triage", "adapt", "--workspace", "nope"])
     assert result.exit_code == 2
+
+
+@pytest.mark.django_db
+def test_the_nightly_task_goes_on_after_one_workspace_fails(
+    workspace, make_item, monkeypatch, caplog
+):
+    from django.utils.timezone import now
+
+    from rapport.accounts.services import create_workspace
+    from rapport.inbox.models import Item
+    from rapport.triage import learning, tasks
+    from rapport.triage.models import WorkspaceModel
+
+    other = create_workspace(slug="other", name="Other")
+    for n, text in enumerate(SPAM + HAM + HAM[:40]):
+        make_item(text)
+        Item.objects.create(
+            workspace=other, source="test", source_id=f"o{n}", created_at=now(), text=text
+        )
+    real = learning.adapt_workspace
+
+    def broken_for_acme(*, workspace):  # type: ignore[no-untyped-def]
+        if workspace.slug == "acme":
+            raise RuntimeError("disk full")
+        return real(workspace=workspace)
+
+    monkeypatch.setattr(learning, "adapt_workspace", broken_for_acme)
+    assert tasks.adapt_workspaces_task.call_local() == 1
+    assert WorkspaceModel.objects.filter(workspace=other, is_active=True).exists()
+    assert not WorkspaceModel.objects.filter(workspace=workspace).exists()
+    assert "self-adaptation of workspace 'acme' failed" in caplog.text

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import random
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 import numpy as np
@@ -144,17 +145,20 @@ def split(examples: list[tuple[TriageInput, str]], seed: int = 7) -> tuple[list,
 SELF_PREFIX = "self-"  # versions of self-adaptations (see selfadapt); the rest are heads
 
 
-def _active_rows(workspace_id: int) -> tuple[tuple[int, str] | None, tuple[int, str] | None]:
+_Row = tuple[int, str, datetime]  # id, version, created_at of a WorkspaceModel
+
+
+def _active_rows(workspace_id: int) -> tuple[_Row | None, _Row | None]:
     """The newest active corrections head and the newest active self-adaptation."""
     from rapport.triage.models import WorkspaceModel
 
     rows = list(
         WorkspaceModel.objects.filter(workspace_id=workspace_id, is_active=True)
         .order_by("-created_at", "-id")
-        .values_list("id", "version")
+        .values_list("id", "version", "created_at")
     )
-    head = next(((i, v) for i, v in rows if not v.startswith(SELF_PREFIX)), None)
-    own = next(((i, v) for i, v in rows if v.startswith(SELF_PREFIX)), None)
+    head = next((r for r in rows if not r[1].startswith(SELF_PREFIX)), None)
+    own = next((r for r in rows if r[1].startswith(SELF_PREFIX)), None)
     return head, own
 
 
@@ -165,12 +169,14 @@ def _weights(row_id: int) -> bytes:
 
 
 @lru_cache(maxsize=32)
-def _adapted(row_id: int, version: str, weights: bytes) -> DefaultClassifier:
+def _adapted(row_id: int, version: str, created_at: datetime) -> DefaultClassifier:
+    """Keyed by the row (rows are never rewritten; ``created_at`` tells a row whose id was
+    reused after a rolled-back transaction): the ~1 MB blob is read on a miss only."""
     from rapport.triage.registry import get_classifier
     from rapport.triage.selfadapt import SpamDelta
 
     base: DefaultClassifier = get_classifier()  # type: ignore[assignment]
-    delta = SpamDelta.from_bytes(weights)
+    delta = SpamDelta.from_bytes(_weights(row_id))
     if delta.base_version != base.model.version:  # fitted on an older base model: unused
         return base
     return delta.classifier(base.model, version=f"{base.model.version}/{version}")
@@ -183,12 +189,16 @@ def workspace_base(*, workspace_id: int) -> DefaultClassifier:
     _, own = _active_rows(workspace_id)
     if own is None:
         return get_classifier()  # type: ignore[return-value]
-    return _adapted(own[0], own[1], _weights(own[0]))
+    return _adapted(*own)
 
 
 @lru_cache(maxsize=32)
-def _cached(model_id: int, version: str, weights: bytes, base: DefaultClassifier) -> Classifier:
-    return WorkspaceClassifier(Head.from_bytes(weights), version, base.model, base.neighbours)
+def _cached(
+    model_id: int, version: str, created_at: datetime, base: DefaultClassifier
+) -> Classifier:
+    return WorkspaceClassifier(
+        Head.from_bytes(_weights(model_id)), version, base.model, base.neighbours
+    )
 
 
 def active_workspace_classifier(*, workspace_id: int) -> Classifier | None:
@@ -199,4 +209,4 @@ def active_workspace_classifier(*, workspace_id: int) -> Classifier | None:
     base = workspace_base(workspace_id=workspace_id)
     if head is None:
         return base
-    return _cached(head[0], head[1], _weights(head[0]), base)
+    return _cached(*head, base)

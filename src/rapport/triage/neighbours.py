@@ -21,6 +21,7 @@ a figure there and was set for speed.
 from __future__ import annotations
 
 import hashlib
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,12 +35,19 @@ from rapport.triage.features import N_HASHED, Blocks
 K = 10
 WEIGHT = 0.35
 UNSURE = 6.0
-REFERENCE = 1000  # newest items kept; bounds size (~1.5 MB) and cost (~60 µs an unsure item)
+REFERENCE = 1000  # newest items kept; bounds size (~1 MB) and cost (~60 µs an unsure item)
+MAX_LOGIT = 50.0  # stored logits beyond this are not the model's: a damaged blob
+MAX_NNZ_PER_ROW = 4096  # a row has at most ~3 x 400 character n-grams plus its words
 _REFIT = "refit it with `rapport triage adapt --workspace SLUG`"
 
 
 def key_id(key: Any) -> int:
-    """A stable 64-bit id for an item key (item ids in the desk, any value in a bench)."""
+    """A stable 64-bit id for an item key (item ids in the desk, any value in a bench).
+
+    Integral keys hash as Python ints, so numpy's ``int64(5)`` and ``5`` are one item.
+    """
+    if isinstance(key, numbers.Integral) and not isinstance(key, bool):
+        key = int(key)
     digest = hashlib.blake2b(repr(key).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little", signed=True)
 
@@ -62,6 +70,9 @@ class Consulted:
     model_said_spam: bool = False
 
 
+_KINDS = {"keys": "iu", "indptr": "iu", "indices": "iu", "data": "f", "logits": "f"}
+
+
 @dataclass(frozen=True)
 class Neighbourhood:
     keys: np.ndarray  # int64 ``key_id`` of each reference row (an item never counts itself)
@@ -72,13 +83,22 @@ class Neighbourhood:
     def build(
         cls, keys: Sequence[Any], hashed: sparse.csr_matrix, logits: np.ndarray
     ) -> Neighbourhood:
-        """The newest ``REFERENCE`` rows (inputs are oldest first)."""
-        keep = slice(max(0, len(keys) - REFERENCE), len(keys))
-        vectors = _unit_rows(hashed[keep])
+        """The newest ``REFERENCE`` rows (inputs are oldest first), one per key (its newest)."""
+        ids = [key_id(k) for k in keys]
+        rows: list[int] = []
+        seen: set[int] = set()
+        for row in range(len(ids) - 1, -1, -1):
+            if ids[row] not in seen:
+                seen.add(ids[row])
+                rows.append(row)
+                if len(rows) == REFERENCE:
+                    break
+        rows.reverse()
+        picked = np.array(rows, dtype=np.int64)
         return cls(
-            keys=np.array([key_id(k) for k in keys[keep]], dtype=np.int64),
-            vectors=vectors,
-            logits=np.asarray(logits[keep], dtype=np.float32),
+            keys=np.array([ids[r] for r in rows], dtype=np.int64),
+            vectors=_unit_rows(sparse.csr_matrix(hashed)[picked]),
+            logits=np.clip(np.asarray(logits, dtype=np.float32)[picked], -MAX_LOGIT, MAX_LOGIT),
         )
 
     def __len__(self) -> int:
@@ -105,16 +125,18 @@ class Neighbourhood:
         total = weight.sum(axis=1)
         theirs = self.logits[nearest]
         mean = (weight * theirs).sum(axis=1) / np.maximum(total, 1e-9)
-        new = logit.copy()
         some = total > 0
-        new[unsure[some]] = (1 - WEIGHT) * logit[unsure[some]] + WEIGHT * mean[some]
+        moved = unsure[some]
+        new = (1 - WEIGHT) * logit[moved] + WEIGHT * mean[some]
+        out = spam.copy()  # items not consulted keep their probability exactly
+        out[moved] = 1.0 / (1.0 + np.exp(-new))
         close = weight > 0
         n_close = close.sum(axis=1).tolist()
         n_spam = (close & (theirs >= 0)).sum(axis=1).tolist()
         for i in np.flatnonzero(some).tolist():
             row = unsure[i]
             consulted[row] = Consulted(n_close[i], n_spam[i], bool(logit[row] >= 0))
-        return 1.0 / (1.0 + np.exp(-new)), consulted
+        return out, consulted
 
     @property
     def _by_column(self) -> sparse.csr_matrix:
@@ -148,15 +170,22 @@ class Neighbourhood:
         """The stored neighbourhood, None for a blob written before there was one."""
         if "nb_keys" not in npz:
             return None
-        keys = np.asarray(npz["nb_keys"], dtype=np.int64)
-        indptr = np.asarray(npz["nb_indptr"], dtype=np.int64)
-        indices = np.asarray(npz["nb_indices"], dtype=np.int64)
-        data = np.asarray(npz["nb_data"], dtype=np.float32)
-        logits = np.asarray(npz["nb_logits"], dtype=np.float32)
+        wrong = ModelError(f"a workspace's neighbourhood has the wrong shape; {_REFIT}")
+        raw = {name: np.asarray(npz[f"nb_{name}"]) for name in _KINDS}
+        if any(raw[name].dtype.kind not in kinds for name, kinds in _KINDS.items()):
+            raise wrong
+        if any(raw[name].ndim != 1 for name in _KINDS):
+            raise wrong
+        keys = raw["keys"].astype(np.int64)
+        indptr = raw["indptr"].astype(np.int64)
+        indices = raw["indices"].astype(np.int64)
+        data = raw["data"].astype(np.float32)
+        logits = raw["logits"].astype(np.float32)
         n = len(keys)
+        if n > REFERENCE or len(indices) > n * MAX_NNZ_PER_ROW:
+            raise wrong  # bounds the memory a damaged (or hostile) blob can ask for
         if (
-            keys.ndim != 1
-            or logits.shape != (n,)
+            logits.shape != (n,)
             or indptr.shape != (n + 1,)
             or indptr[0] != 0
             or indptr[-1] != len(indices)
@@ -164,7 +193,8 @@ class Neighbourhood:
             or data.shape != indices.shape
             or (len(indices) and (indices.min() < 0 or indices.max() >= N_HASHED))
             or not (np.isfinite(data).all() and np.isfinite(logits).all())
+            or np.abs(logits).max(initial=0.0) > MAX_LOGIT
         ):
-            raise ModelError(f"a workspace's neighbourhood has the wrong shape; {_REFIT}")
+            raise wrong
         vectors = sparse.csr_matrix((data, indices, indptr), shape=(n, N_HASHED))
         return cls(keys=keys, vectors=vectors, logits=logits)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import sparse
@@ -80,7 +80,7 @@ class SpamDelta:
         return DefaultClassifier(adapted, neighbours=self.neighbours)
 
     def to_bytes(self) -> bytes:
-        arrays: dict[str, np.ndarray] = {
+        arrays: dict[str, Any] = {
             "cols": self.cols.astype(np.int32),
             "delta": self.delta.astype(np.float32),
             "base_version": np.array(self.base_version),
@@ -88,7 +88,7 @@ class SpamDelta:
             **(self.neighbours.arrays() if self.neighbours is not None else {}),
         }
         buf = io.BytesIO()
-        np.savez_compressed(buf, allow_pickle=False, **arrays)
+        np.savez_compressed(buf, **arrays)  # numbers only: loaded with allow_pickle=False
         return buf.getvalue()
 
     @classmethod

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from rapport.accounts.models import Workspace
+
+log = logging.getLogger(__name__)
 
 
 @db_task()
@@ -32,7 +36,16 @@ def train_workspace_models_task() -> int:
 
 @db_periodic_task(crontab(hour="3", minute="47"))
 def adapt_workspaces_task() -> int:
-    """Nightly: (re)fit self-adaptations that are missing, stale or on an older base model."""
+    """Nightly: (re)fit self-adaptations that are missing, stale or on an older base model.
+
+    One workspace's failure is logged and does not keep the others from their turn.
+    """
     from rapport.triage.learning import adapt_workspace, due_for_adaptation
 
-    return sum(adapt_workspace(workspace=ws).activated for ws in due_for_adaptation())
+    activated = 0
+    for workspace in due_for_adaptation():
+        try:
+            activated += adapt_workspace(workspace=workspace).activated
+        except Exception:
+            log.exception("self-adaptation of workspace %r failed", workspace.slug)
+    return activated
