@@ -246,3 +246,46 @@ def test_where_a_photo_was_taken_is_removed_and_it_stays_upright(kind: str):
 def test_a_photo_without_a_location_is_kept_byte_for_byte():
     data = jpeg()
     assert check_image("a.jpg", data).data == data
+
+
+# --- files nothing refers to ------------------------------------------------------------------
+
+
+def test_the_nightly_sweep_deletes_only_old_files_that_nothing_refers_to(workspace, bluesky):
+    import os
+    import time
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from rapport.publish import tasks
+
+    post = compose(workspace, [bluesky], [check_image("a.png", png(40, 30), alt="A loaf")])
+    [image] = post.images.all()
+    delivery = post.deliveries.get()
+    card = default_storage.save("cards/kept.png", ContentFile(png()))
+    delivery.card = {"uri": "https://bakery.example/rye", "thumb": card}
+    delivery.save(update_fields=["card"])
+    left_by_failed_compose = default_storage.save("posts/zz/orphan.png", ContentFile(png()))
+    left_card = default_storage.save("cards/orphan.png", ContentFile(png()))
+    being_composed = default_storage.save("posts/zz/fresh.png", ContentFile(png()))
+    two_days_ago = time.time() - 2 * 86400
+    for path in (image.file.name, card, left_by_failed_compose, left_card):
+        os.utime(default_storage.path(path), (two_days_ago, two_days_ago))
+
+    assert tasks.sweep_orphan_media.call_local() == 2
+    assert not default_storage.exists(left_by_failed_compose)
+    assert not default_storage.exists(left_card)
+    for kept in (image.file.name, card, being_composed):
+        assert default_storage.exists(kept)
+
+    post.delete()  # its image and its delivery's card picture go at the next sweep
+    assert tasks.sweep_orphan_media.call_local() == 2
+    assert not default_storage.exists(image.file.name) and not default_storage.exists(card)
+    assert default_storage.exists(being_composed)
+
+
+def test_the_sweep_with_nothing_stored_yet_does_nothing():
+    from rapport.publish.media import sweep_orphans
+
+    assert sweep_orphans(now=timezone.now()) == 0

@@ -25,7 +25,9 @@ import hashlib
 import io
 import secrets
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -38,7 +40,7 @@ from rapport.channels.models import Channel
 from rapport.channels.records import LinkCard, MediaItem, MediaLimits
 from rapport.channels.registry import channel_class
 from rapport.errors import ValidationError
-from rapport.publish.models import Post, PostImage
+from rapport.publish.models import Delivery, Post, PostImage
 
 MAX_IMAGES = 10  # more than any built-in channel takes (the newsletter: 10)
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024  # Mastodon's default, the largest of the built-ins
@@ -242,6 +244,42 @@ def store_thumb(card: dict[str, Any], thumb: ImageUpload | None) -> dict[str, An
         "thumb_type": thumb.content_type,
         "thumb_size": [thumb.size, thumb.width, thumb.height],
     }
+
+
+ORPHAN_AGE = timedelta(days=1)
+_STORED_UNDER = ("posts", "cards")
+
+
+def sweep_orphans(*, now: datetime, older_than: timedelta = ORPHAN_AGE) -> int:
+    """Delete stored images that no post or delivery refers to; return how many.
+
+    Files are saved before the compose transaction commits, so a compose that
+    then fails (a database error, a refused channel) leaves them behind, and a
+    deleted post leaves its images. Only files older than ``older_than`` go: a
+    compose still inside its transaction keeps its files.
+    """
+    referenced = set(PostImage.objects.values_list("file", flat=True))
+    cards = Delivery.objects.exclude(card={}).values_list("card", flat=True)
+    for card in cards.iterator(chunk_size=2000):
+        if isinstance(card, dict) and card.get("thumb"):
+            referenced.add(str(card["thumb"]))
+    removed = 0
+    for path in (p for top in _STORED_UNDER for p in _files_under(top)):
+        if path in referenced or default_storage.get_modified_time(path) > now - older_than:
+            continue
+        default_storage.delete(path)
+        removed += 1
+    return removed
+
+
+def _files_under(top: str) -> Iterator[str]:
+    if not default_storage.exists(top):
+        return
+    dirs, files = default_storage.listdir(top)
+    for name in files:
+        yield f"{top}/{name}"
+    for name in dirs:
+        yield from _files_under(f"{top}/{name}")
 
 
 def link_card(card: dict[str, Any]) -> LinkCard | None:

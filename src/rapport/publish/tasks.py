@@ -97,6 +97,14 @@ def sweep_deliveries() -> None:
     enqueue_batches(sweep(timezone.now()))
 
 
+@db_periodic_task(crontab(hour="4", minute="13"))
+def sweep_orphan_media() -> int:
+    """Nightly: delete image files that no post or delivery refers to any more."""
+    from rapport.publish.media import sweep_orphans
+
+    return sweep_orphans(now=timezone.now())
+
+
 def enqueue_delivery(delivery_id: int, due_at: datetime) -> None:
     """Queue one delivery for its time; call it from ``transaction.on_commit``.
 
