@@ -128,8 +128,8 @@ def _features(items: Sequence[TriageInput]) -> sparse.csr_matrix:
     return blocks(prepared, copied).matrix()
 
 
-def _spam_p(x: sparse.csr_matrix, w: np.ndarray, b: float) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-(np.asarray(x @ w, dtype=np.float64) + b)))
+def _spam_logits(x: sparse.csr_matrix, w: np.ndarray, b: float) -> np.ndarray:
+    return np.asarray(x @ w, dtype=np.float64) + b
 
 
 def fit(model: LinearModel, items: Sequence[TriageInput]) -> SpamDelta:
@@ -140,11 +140,12 @@ def fit(model: LinearModel, items: Sequence[TriageInput]) -> SpamDelta:
     x = _features(items)
     w0 = model.spam_w.astype(np.float64)
     b = model.spam_b
-    p = _spam_p(x, w0, b)
+    z = _spam_logits(x, w0, b)  # the current model's logits: the neighbourhood keeps them
     cols = np.zeros(0, dtype=np.int64)
     delta = np.zeros(0)
     confident = 0
     for _ in range(ROUNDS):
+        p = 1.0 / (1.0 + np.exp(-z))
         chosen = (p >= CONFIDENT) | (p <= 1 - CONFIDENT)
         confident = int(chosen.sum())
         if not confident:
@@ -167,15 +168,12 @@ def fit(model: LinearModel, items: Sequence[TriageInput]) -> SpamDelta:
         delta = result.x
         w = w0.copy()
         w[cols] += delta
-        p = _spam_p(x, w, b)
+        z = _spam_logits(x, w, b)
     keep = delta != 0
-    w = w0.copy()
-    w[cols] += delta
-    logits = np.asarray(x @ w, dtype=np.float64) + b
     return SpamDelta(
         base_version=model.version,
         cols=cols[keep].astype(np.int32),
         delta=delta[keep].astype(np.float32),
         confident=confident,
-        neighbours=Neighbourhood.build([i.key for i in items], x[:, :N_HASHED], logits),
+        neighbours=Neighbourhood.build([i.key for i in items], x[:, :N_HASHED], z),
     )
